@@ -1,0 +1,215 @@
+// The frozen configuration of one appliance run.
+//
+// conf/ parses and validates YAML without DPDK; drivers/ turns a Config into EAL
+// arguments and ports. Every field here has a default, a unit and a range in the
+// schema (conf/schema.cpp) and a line in docs/configuration.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sy::conf {
+
+// Where a value came from, so that cross-field errors can point at it.
+struct SourceMark {
+  std::string file;  // config path, or "--set"
+  int line = 0;      // 1-based; 0 when unknown
+  int column = 0;    // 1-based
+};
+
+// Thrown by load/validate; what() is the full "file:line:col: key.path: message" text.
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const SourceMark& mark, const std::string& key_path, const std::string& message);
+  const SourceMark& mark() const { return mark_; }
+  const std::string& key_path() const { return key_path_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  SourceMark mark_;
+  std::string key_path_;
+  std::string message_;
+};
+
+enum class Role : uint8_t { rx, integrity, execution, storage, control };
+enum class IdlePolicy : uint8_t { spin, pause, sleep };
+enum class Priority : uint8_t { p0, p1, p2 };
+enum class HugepageMode : uint8_t { automatic, on, off };
+enum class RunMode : uint8_t { live, batch };
+enum class SessionSide : uint8_t { client, venue };
+// What an rx lcore does when a downstream ring has no room for a burst.
+enum class FullPolicy : uint8_t { drop, wait };
+// Mempool handler: how mbufs move between lcore caches. RTS and HTS stay correct and fast when
+// an lcore is preempted mid-operation (lcores sharing a CPU); mp_mc is DPDK's default.
+enum class MempoolOps : uint8_t { ring_mt_rts, ring_mt_hts, ring_mp_mc };
+
+const char* to_string(Role r);
+const char* to_string(IdlePolicy p);
+const char* to_string(Priority p);
+const char* to_string(HugepageMode m);
+const char* to_string(RunMode m);
+const char* to_string(SessionSide s);
+const char* to_string(FullPolicy p);
+const char* to_string(MempoolOps o);
+
+using MacAddress = std::array<uint8_t, 6>;
+// IPv4 addresses are kept in host byte order; 0 means "any" where optional.
+using Ipv4Address = uint32_t;
+
+struct EalConfig {
+  std::string file_prefix = "switchyard";
+  HugepageMode hugepages = HugepageMode::automatic;
+  uint32_t memory_mb = 512;  // used with --no-huge (-m), and as the hugepage need in auto mode
+  bool in_memory = true;     // --in-memory: no shared files; pdump needs it false
+  std::string log_level = "notice";
+  std::vector<std::string> extra_args;  // appended verbatim, e.g. ["--iova-mode=va"]
+  SourceMark mark;
+};
+
+struct LcoreConfig {
+  uint32_t id = 0;   // EAL lcore id, 0..127
+  uint32_t cpu = 0;  // physical CPU the lcore thread is pinned to
+  Role role = Role::rx;
+  IdlePolicy idle = IdlePolicy::sleep;
+  uint32_t idle_sleep_us = 50;     // cap of the sleep back-off
+  uint32_t idle_spins = 64;        // empty polls before backing off
+  std::vector<std::string> ports;  // rx only: port names this lcore polls (queue per lcore)
+  SourceMark mark;
+};
+
+struct PortConfig {
+  std::string name;
+  // A DPDK virtual device name ("net_pcap0", "net_ring0", "net_null0", "net_memif0",
+  // "net_af_packet0") or a PCI address ("0000:01:00.0").
+  std::string device;
+  // Device arguments for virtual devices, in order ("rx_pcap" -> "traffic/default.pcap").
+  // Path-valued arguments (rx_pcap, tx_pcap, socket) are resolved against the config's directory.
+  std::vector<std::pair<std::string, std::string>> args;
+  uint16_t rx_descriptors = 1024;
+  uint16_t tx_descriptors = 1024;
+  uint32_t mbufs = 16383;          // mempool size (a power of two minus one is optimal)
+  uint32_t mbuf_cache = 256;       // per-lcore mempool cache
+  uint16_t mbuf_data_room = 2176;  // bytes, incl. RTE_PKTMBUF_HEADROOM
+  MempoolOps mempool_ops = MempoolOps::ring_mt_rts;
+  bool promiscuous = true;
+  std::optional<MacAddress> mac;             // override; default is the device's
+  std::optional<Ipv4Address> ipv4;           // own address: ARP replies, source of what we send
+  std::optional<MacAddress> next_hop_mac;    // static next hop
+  std::optional<Ipv4Address> next_hop_ipv4;  // resolved by ARP when next_hop_mac is absent
+  bool igmp = false;                         // send IGMPv2 reports for the feed groups on this port
+  SourceMark mark;
+
+  bool is_pci() const;  // device looks like a PCI address
+};
+
+// How a class is recognised on the wire. udp_dst is required; the rest narrow it.
+struct MatchConfig {
+  std::string port;                     // ingress port name
+  uint16_t udp_dst = 0;                 // 1..65535
+  std::optional<Ipv4Address> ipv4_dst;  // e.g. the multicast group
+  std::optional<uint16_t> vlan;         // 0..4095; absent = untagged or any tag
+  SourceMark mark;
+};
+
+struct FeedLineConfig {
+  std::string name;  // "A", "B"
+  MatchConfig match;
+};
+
+struct RetransmitConfig {
+  MatchConfig reply;  // where the server's unicast replies arrive
+  Ipv4Address server_ipv4 = 0;
+  uint16_t server_udp = 0;
+  SourceMark mark;
+};
+
+struct FeedConfig {
+  std::string name;
+  Priority priority = Priority::p0;
+  std::vector<FeedLineConfig> lines;
+  std::optional<RetransmitConfig> retransmit;
+  SourceMark mark;
+};
+
+struct SessionConfig {
+  std::string name;
+  SessionSide side = SessionSide::client;
+  Priority priority = Priority::p0;
+  MatchConfig match;
+  SourceMark mark;
+};
+
+struct RingConfig {
+  uint32_t md_size = 4096;       // rx -> integrity, per rx lcore; power of two
+  uint32_t order_size = 1024;    // rx -> execution, per rx lcore
+  uint32_t capture_size = 4096;  // rx -> storage, per rx lcore
+  uint32_t command_size = 64;    // control -> each lcore
+  uint32_t burst = 32;           // packets per rx burst and per ring operation, 1..256
+  // drop: count ring_full and go on (live: never stall P0 behind a slow consumer).
+  // wait: stop polling rx until there is room (replay: a pcap can wait; a NIC then counts
+  // imissed, so nothing is silent either way).
+  FullPolicy on_full = FullPolicy::drop;
+  SourceMark mark;
+};
+
+struct ClassifyConfig {
+  bool capture_unclassified = false;  // send class `other` to storage instead of dropping it
+  Priority unclassified_priority = Priority::p2;
+  SourceMark mark;
+};
+
+struct RunConfig {
+  RunMode mode = RunMode::live;
+  uint32_t idle_stop_ms =
+      500;  // batch: stop after every rx port was idle this long after its first packet
+  uint64_t expect_frames = 0;        // batch: stop as soon as this many frames arrived (0 = off)
+  uint32_t drain_timeout_ms = 5000;  // shutdown: longest wait for rings to drain
+  uint32_t max_runtime_ms = 0;       // stop after this long whatever happens (0 = off)
+  SourceMark mark;
+};
+
+struct Config {
+  std::string source_file;  // absolute path of the YAML file
+  std::string source_dir;   // its directory: relative paths resolve against it
+  EalConfig eal;
+  std::vector<LcoreConfig> lcores;
+  std::vector<PortConfig> ports;
+  std::vector<FeedConfig> feeds;
+  std::vector<SessionConfig> sessions;
+  RingConfig rings;
+  ClassifyConfig classify;
+  RunConfig run;
+
+  const PortConfig* find_port(const std::string& name) const;
+  const LcoreConfig* find_role(Role role) const;  // first lcore with that role
+};
+
+// Parses FILE, applies each "key.path=value" override in order, fills defaults and validates.
+// Throws ConfigError (message names file, line, column, key path and what was expected).
+Config load(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Same, from YAML text (tests); `name` stands in for the file name in errors.
+Config load_from_string(const std::string& yaml_text, const std::string& name,
+                        const std::vector<std::string>& overrides = {},
+                        const std::string& base_dir = ".");
+
+// The resolved configuration as YAML, every default filled in, secrets redacted.
+std::string dump_resolved(const Config& cfg);
+
+// One documented key of the schema (drives validation messages, --check-config and the docs test).
+struct SchemaKey {
+  std::string path;  // "ports[].rx_descriptors"
+  std::string type;  // "integer", "string", "bool", "enum", "ipv4", "mac", "list", "map"
+  std::string default_value;
+  std::string unit;   // "descriptors", "ms", "" ...
+  std::string range;  // "64..32768", "spin|pause|sleep", ...
+  std::string summary;
+};
+const std::vector<SchemaKey>& schema();
+
+}  // namespace sy::conf

@@ -1,0 +1,193 @@
+// The documented keys of the configuration file.
+//
+// This table is the single source of truth for what a key accepts: config.cpp reads the
+// permitted keys of every map, the required keys, integer ranges, units, enum spellings and
+// name patterns from it, and the docs test checks docs/configuration.md against it. Changing a
+// range here changes what the loader enforces.
+//
+// Conventions the loader relies on (config.cpp parses these cells):
+//   default  "(required)"  the key must be present;
+//            "(none)"      optional with no default; an explicit null (~) means absent.
+//   range    integers:     "MIN..MAX", optionally followed by ", power of two";
+//            enums:        "a|b|c", in the order of the C++ enum;
+//            names:        a regular expression (ECMAScript) the whole string must match.
+//   Paths use "[]" for "every element of the list": "ports[].rx_descriptors".
+
+#include "conf/config.hpp"
+
+namespace sy::conf {
+
+namespace {
+
+constexpr const char* kRequired = "(required)";
+constexpr const char* kNone = "(none)";
+constexpr const char* kNamePattern = "[A-Za-z0-9_]{1,32}";
+constexpr const char* kPriorities = "P0|P1|P2";
+constexpr const char* kPortRef = "a port name";
+
+// The four keys that say where a class arrives (feed lines, retransmit replies, sessions).
+void add_match_keys(std::vector<SchemaKey>& keys, const std::string& prefix,
+                    const std::string& what) {
+  keys.push_back(
+      {prefix + ".port", "string", kRequired, "", kPortRef, "Ingress port of " + what + "."});
+  keys.push_back({prefix + ".udp_dst", "integer", kRequired, "", "1..65535",
+                  "UDP destination port of " + what + "."});
+  keys.push_back({prefix + ".ipv4_dst", "ipv4", kNone, "", "",
+                  "IPv4 destination (e.g. the multicast group) of " + what +
+                      "; absent or 0.0.0.0 matches any."});
+  keys.push_back({prefix + ".vlan", "integer", kNone, "", "0..4095",
+                  "VLAN id of " + what + "; absent matches untagged and any tag."});
+}
+
+std::vector<SchemaKey> build_schema() {
+  std::vector<SchemaKey> k;
+
+  // --- eal ---------------------------------------------------------------------------------
+  k.push_back({"eal", "map", "{}", "", "", "DPDK Environment Abstraction Layer options."});
+  k.push_back({"eal.file_prefix", "string", "switchyard", "", "[A-Za-z0-9_-]{1,64}",
+               "--file-prefix: keeps the hugepage files of concurrent instances apart."});
+  k.push_back({"eal.hugepages", "enum", "auto", "", "auto|on|off",
+               "auto uses hugepages when enough are free and --no-huge otherwise."});
+  k.push_back({"eal.memory_mb", "integer", "512", "MiB", "64..1048576",
+               "Memory given to the EAL with --no-huge (-m); the hugepage need in auto mode."});
+  k.push_back({"eal.in_memory", "bool", "true", "", "",
+               "--in-memory: no shared runtime files; set false to attach dpdk-pdump."});
+  k.push_back({"eal.log_level", "enum", "notice", "",
+               "emergency|alert|critical|error|warning|notice|info|debug",
+               "--log-level for the EAL and drivers."});
+  k.push_back({"eal.extra_args", "list", "[]", "", "strings",
+               "Arguments appended verbatim to the EAL command line, e.g. [--iova-mode=va]."});
+
+  // --- lcores ------------------------------------------------------------------------------
+  k.push_back({"lcores", "list", kRequired, "", "",
+               "The lcores: one each of control, integrity, execution, storage; one or more rx."});
+  k.push_back({"lcores[].id", "integer", kRequired, "", "0..127", "EAL lcore id; unique."});
+  k.push_back({"lcores[].cpu", "integer", kRequired, "", "0..1023",
+               "Physical CPU the lcore thread is pinned to; lcores may share a CPU."});
+  k.push_back({"lcores[].role", "enum", kRequired, "", "rx|integrity|execution|storage|control",
+               "What the lcore runs; only rx may appear more than once."});
+  k.push_back({"lcores[].idle", "enum", "sleep", "", "spin|pause|sleep",
+               "What the lcore does when a poll finds nothing."});
+  k.push_back({"lcores[].idle_sleep_us", "integer", "50", "us", "1..100000",
+               "Cap of the sleep back-off (idle: sleep)."});
+  k.push_back({"lcores[].idle_spins", "integer", "64", "polls", "0..1000000",
+               "Empty polls before backing off (idle: pause or sleep)."});
+  k.push_back({"lcores[].ports", "list", "[]", "", "port names",
+               "rx only, at least one: the ports this lcore polls (one queue per lcore)."});
+
+  // --- ports -------------------------------------------------------------------------------
+  k.push_back({"ports", "list", kRequired, "", "",
+               "The ports; each must be polled by at least one rx lcore."});
+  k.push_back({"ports[].name", "string", kRequired, "", "[a-z][a-z0-9_]{0,31}",
+               "Name the lcores and matches refer to; unique."});
+  k.push_back(
+      {"ports[].device", "string", kRequired, "", "DDDD:BB:DD.F or net_*",
+       "PCI address (0000:01:00.0) or DPDK virtual device name (net_pcap0, net_ring0 ...)."});
+  k.push_back({"ports[].args", "map", "{}", "", "",
+               "Virtual device arguments in order; rx_pcap, tx_pcap and socket paths resolve "
+               "against the config file's directory."});
+  k.push_back({"ports[].rx_descriptors", "integer", "1024", "descriptors", "64..32768",
+               "Receive ring size."});
+  k.push_back({"ports[].tx_descriptors", "integer", "1024", "descriptors", "64..32768",
+               "Transmit ring size."});
+  k.push_back({"ports[].mbufs", "integer", "16383", "mbufs", "1023..4194303",
+               "Mempool size; a power of two minus one is optimal."});
+  k.push_back({"ports[].mbuf_cache", "integer", "256", "mbufs", "0..512",
+               "Per-lcore mempool cache; DPDK requires mbuf_cache * 1.5 <= mbufs."});
+  k.push_back({"ports[].mbuf_data_room", "integer", "2176", "bytes", "1024..65535",
+               "Data room of each mbuf, including RTE_PKTMBUF_HEADROOM."});
+  k.push_back({"ports[].mempool_ops", "enum", "ring_mt_rts", "",
+               "ring_mt_rts|ring_mt_hts|ring_mp_mc",
+               "Mempool handler. RTS/HTS tolerate lcores preempted mid-operation (shared CPUs); "
+               "ring_mp_mc is DPDK's default and fine with one lcore per isolated core."});
+  k.push_back({"ports[].promiscuous", "bool", "true", "", "", "Enable promiscuous mode."});
+  k.push_back({"ports[].mac", "mac", kNone, "", "",
+               "MAC address to set on the port; default is the device's own."});
+  k.push_back({"ports[].ipv4", "ipv4", kNone, "", "",
+               "The port's own address: answers ARP, source of what the appliance sends."});
+  k.push_back({"ports[].next_hop_mac", "mac", kNone, "", "",
+               "Static next hop; when absent it is resolved by ARP from next_hop_ipv4."});
+  k.push_back({"ports[].next_hop_ipv4", "ipv4", kNone, "", "",
+               "Next hop resolved by ARP when next_hop_mac is absent."});
+  k.push_back({"ports[].igmp", "bool", "false", "", "",
+               "Send IGMPv2 membership reports for the feed groups received on this port."});
+
+  // --- feeds -------------------------------------------------------------------------------
+  k.push_back({"feeds", "list", "[]", "", "",
+               "Market data feeds; each line and retransmit reply becomes a class for integrity."});
+  k.push_back({"feeds[].name", "string", kRequired, "", kNamePattern,
+               "Feed name; classes are <feed>.<line> and <feed>.retransmit; unique."});
+  k.push_back(
+      {"feeds[].priority", "enum", "P0", "", kPriorities, "Priority of the feed's classes."});
+  k.push_back({"feeds[].lines", "list", kRequired, "lines", "1..4",
+               "The redundant lines of the feed (A/B arbitration)."});
+  k.push_back({"feeds[].lines[].name", "string", kRequired, "", kNamePattern,
+               "Line name, unique within the feed (e.g. A, B); 'retransmit' is reserved."});
+  add_match_keys(k, "feeds[].lines[]", "the line");
+  k.push_back({"feeds[].retransmit", "map", kNone, "", "",
+               "Where the retransmission server's unicast replies arrive, and where it listens."});
+  add_match_keys(k, "feeds[].retransmit", "the retransmit replies");
+  k.push_back({"feeds[].retransmit.server_ipv4", "ipv4", kRequired, "", "",
+               "Address of the retransmission server."});
+  k.push_back({"feeds[].retransmit.server_udp", "integer", kRequired, "", "1..65535",
+               "UDP port of the retransmission server."});
+
+  // --- sessions ----------------------------------------------------------------------------
+  k.push_back({"sessions", "list", "[]", "", "",
+               "Order entry sessions; each becomes a class for execution."});
+  k.push_back({"sessions[].name", "string", kRequired, "", kNamePattern,
+               "Session name and class name; unique among feeds and sessions; other, malformed "
+               "and local are reserved."});
+  k.push_back(
+      {"sessions[].side", "enum", "client", "", "client|venue",
+       "Which side the session faces: a client of the appliance, or the venue (exchange)."});
+  k.push_back({"sessions[].priority", "enum", "P0", "", kPriorities, "Priority of the class."});
+  add_match_keys(k, "sessions[]", "the session's traffic");
+
+  // --- rings -------------------------------------------------------------------------------
+  k.push_back({"rings", "map", "{}", "", "", "Sizes of the rings between lcores."});
+  k.push_back({"rings.md_size", "integer", "4096", "entries", "64..1048576, power of two",
+               "rx -> integrity ring, one per rx lcore."});
+  k.push_back({"rings.order_size", "integer", "1024", "entries", "64..1048576, power of two",
+               "rx -> execution ring, one per rx lcore."});
+  k.push_back({"rings.capture_size", "integer", "4096", "entries", "64..1048576, power of two",
+               "rx -> storage ring, one per rx lcore."});
+  k.push_back({"rings.command_size", "integer", "64", "entries", "16..4096, power of two",
+               "control -> lcore command ring, one per lcore."});
+  k.push_back({"rings.burst", "integer", "32", "packets", "1..256",
+               "Packets per rx burst and per ring operation; at most every ring size."});
+  k.push_back({"rings.on_full", "enum", "drop", "", "drop|wait",
+               "When a ring has no room for a burst: drop counts ring_full (live: a slow "
+               "consumer never stalls the rest); wait stops polling rx until there is room "
+               "(replay: a pcap waits, a NIC counts nic_missed)."});
+
+  // --- classify ----------------------------------------------------------------------------
+  k.push_back({"classify", "map", "{}", "", "", "What happens to traffic no rule matches."});
+  k.push_back({"classify.capture_unclassified", "bool", "false", "", "",
+               "Send class other to storage instead of dropping it."});
+  k.push_back({"classify.unclassified_priority", "enum", "P2", "", kPriorities,
+               "Priority of class other."});
+
+  // --- run ---------------------------------------------------------------------------------
+  k.push_back({"run", "map", "{}", "", "", "When the run stops."});
+  k.push_back({"run.mode", "enum", "live", "", "live|batch",
+               "live runs until signalled; batch stops when the input is exhausted."});
+  k.push_back({"run.idle_stop_ms", "integer", "500", "ms", "1..3600000",
+               "batch: stop once every rx port was idle this long after its first packet."});
+  k.push_back({"run.expect_frames", "integer", "0", "frames", "0..9223372036854775807",
+               "batch: stop as soon as this many frames arrived; 0 = off."});
+  k.push_back({"run.drain_timeout_ms", "integer", "5000", "ms", "100..600000",
+               "Shutdown: longest wait for the rings to drain."});
+  k.push_back({"run.max_runtime_ms", "integer", "0", "ms", "0..86400000",
+               "Stop after this long whatever happens; 0 = off."});
+  return k;
+}
+
+}  // namespace
+
+const std::vector<SchemaKey>& schema() {
+  static const std::vector<SchemaKey> keys = build_schema();
+  return keys;
+}
+
+}  // namespace sy::conf
