@@ -1,0 +1,31 @@
+// Turns the frozen config into EAL arguments. Pure function of the config and the host facts
+// it is given, so it is unit-tested without starting DPDK.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "conf/config.hpp"
+
+namespace sy::drivers {
+
+struct HostFacts {
+  uint32_t cpu_count = 0;            // CPUs this process may run on (sched_getaffinity)
+  uint64_t hugepage_free_bytes = 0;  // free hugepages x their size (/proc/meminfo)
+  bool hugetlbfs_mounted = false;    // a hugetlbfs mount exists (/proc/mounts)
+};
+
+HostFacts probe_host();
+
+struct EalPlan {
+  std::vector<std::string> args;  // argv for rte_eal_init, argv[0] included
+  bool hugepages = false;         // false: --no-huge
+  std::string warning;            // non-empty when hugepages: auto fell back to --no-huge
+};
+
+// Throws conf::ConfigError (exit code 2) for what the host cannot provide: an lcore pinned to a
+// CPU that does not exist here, or hugepages: on without free hugepages.
+EalPlan derive_eal_args(const conf::Config& cfg, const HostFacts& host);
+
+}  // namespace sy::drivers

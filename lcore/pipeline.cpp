@@ -1,0 +1,230 @@
+#include "lcore/pipeline.hpp"
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf_dyn.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "drivers/ports.hpp"
+
+namespace sy {
+
+namespace {
+
+rte_ring* make_ring(Runtime& rt, const std::string& name, uint32_t size) {
+  // Single producer, single consumer: lcores sharing a CPU can be preempted mid-operation, and
+  // the multi-producer head/tail protocol then spins on the preempted peer.
+  rte_ring* r = rte_ring_create_elem(name.c_str(), sizeof(RingMsg), size, SOCKET_ID_ANY,
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (r == nullptr)
+    throw std::runtime_error("ring " + name + " (" + std::to_string(size) +
+                             " entries): " + rte_strerror(rte_errno));
+  rt.rings.push_back(r);
+  return r;
+}
+
+LcoreRuntime* find_role(Runtime& rt, conf::Role role) {
+  for (auto& lc : rt.lcores)
+    if (lc.cfg->role == role) return &lc;
+  return nullptr;
+}
+
+// Who sends on each port, in order of precedence for owning a shared queue.
+std::vector<LcoreRuntime*> senders_of(Runtime& rt, uint16_t port_index) {
+  const conf::Config& cfg = *rt.cfg;
+  const std::string& name = cfg.ports[port_index].name;
+  std::vector<LcoreRuntime*> senders;
+  for (const auto& s : cfg.sessions)
+    if (s.match.port == name) {
+      senders.push_back(find_role(rt, conf::Role::execution));
+      break;
+    }
+  for (const auto& f : cfg.feeds)
+    if (f.retransmit && f.retransmit->reply.port == name) {
+      senders.push_back(find_role(rt, conf::Role::integrity));
+      break;
+    }
+  const PortRuntime& port = *rt.ports[port_index];
+  if (port.ipv4 != 0 || port.cfg->igmp)
+    for (auto& lc : rt.lcores)
+      for (const RxQueue& q : lc.rx_queues)
+        if (q.port_index == port_index) senders.push_back(&lc);
+  return senders;
+}
+
+int lcore_entry(void* arg) {
+  auto* pair = static_cast<std::pair<Runtime*, LcoreRuntime*>*>(arg);
+  Runtime& rt = *pair->first;
+  LcoreRuntime& self = *pair->second;
+  int rc = 0;
+  switch (self.cfg->role) {
+    case conf::Role::rx:
+      rc = rx_lcore_main(rt, self);
+      break;
+    case conf::Role::integrity:
+      rc = integrity_lcore_main(rt, self);
+      break;
+    case conf::Role::execution:
+      rc = execution_lcore_main(rt, self);
+      break;
+    case conf::Role::storage:
+      rc = storage_lcore_main(rt, self);
+      break;
+    case conf::Role::control:
+      break;  // runs on the main lcore, not launched
+  }
+  self.stats->finished.store(true, std::memory_order_release);
+  return rc;
+}
+
+std::vector<std::pair<Runtime*, LcoreRuntime*>> g_launch_args;
+
+}  // namespace
+
+void build_pipeline(Runtime& rt, const conf::Config& cfg) {
+  rt.cfg = &cfg;
+  rt.tsc_hz = rte_get_tsc_hz();
+  rt.classes = net::build_class_table(cfg);
+
+  static const rte_mbuf_dynfield tsc_field = {"switchyard_rx_tsc", sizeof(uint64_t),
+                                              alignof(uint64_t), 0};
+  rt.rx_tsc_offset = rte_mbuf_dynfield_register(&tsc_field);
+  if (rt.rx_tsc_offset < 0)
+    throw std::runtime_error(std::string("mbuf dynamic field: ") + rte_strerror(rte_errno));
+
+  std::vector<uint32_t> own_ipv4;
+  std::vector<bool> igmp;
+  for (size_t p = 0; p < cfg.ports.size(); ++p) {
+    auto port = std::make_unique<PortRuntime>();
+    port->cfg = &cfg.ports[p];
+    port->dpdk_port = drivers::find_ethdev(cfg.ports[p]);
+    port->ipv4 = cfg.ports[p].ipv4.value_or(0);
+    if (cfg.ports[p].next_hop_mac) port->next_hop_mac.store(pack_mac(*cfg.ports[p].next_hop_mac));
+    for (const auto& feed : cfg.feeds)
+      for (const auto& line : feed.lines)
+        if (line.match.port == cfg.ports[p].name && line.match.ipv4_dst &&
+            net::is_multicast_ipv4(*line.match.ipv4_dst))
+          port->groups.push_back(*line.match.ipv4_dst);
+    own_ipv4.push_back(port->ipv4);
+    igmp.push_back(cfg.ports[p].igmp);
+    rt.ports.push_back(std::move(port));
+  }
+  rt.classifier = std::make_unique<net::Classifier>(rt.classes, own_ipv4, igmp);
+
+  rt.lcores.resize(cfg.lcores.size());
+  std::vector<uint16_t> next_rx_queue(cfg.ports.size(), 0);
+  for (size_t i = 0; i < cfg.lcores.size(); ++i) {
+    LcoreRuntime& lc = rt.lcores[i];
+    lc.cfg = &cfg.lcores[i];
+    lc.index = static_cast<uint16_t>(i);
+    rt.stats.push_back(std::make_unique<LcoreStats>());
+    lc.stats = rt.stats.back().get();
+    lc.commands = make_ring(rt, "cmd_" + std::to_string(lc.cfg->id), cfg.rings.command_size);
+    for (const std::string& name : lc.cfg->ports) {
+      for (uint16_t p = 0; p < cfg.ports.size(); ++p)
+        if (cfg.ports[p].name == name)
+          lc.rx_queues.push_back({p, rt.ports[p]->dpdk_port, next_rx_queue[p]++});
+    }
+  }
+
+  // Tx plan: each sender owns a queue when the device has enough; otherwise they share queue 0
+  // and the first sender owns it, the others reaching it through SPSC handoff rings.
+  std::vector<std::vector<LcoreRuntime*>> senders(cfg.ports.size());
+  std::vector<uint16_t> tx_queues(cfg.ports.size(), 1);
+  for (uint16_t p = 0; p < cfg.ports.size(); ++p) {
+    senders[p] = senders_of(rt, p);
+    const uint16_t avail = drivers::max_tx_queues(rt.ports[p]->dpdk_port);
+    const bool dedicated = senders[p].size() <= avail;
+    if (dedicated && !senders[p].empty()) tx_queues[p] = static_cast<uint16_t>(senders[p].size());
+    for (size_t s = 0; s < senders[p].size(); ++s) {
+      LcoreRuntime& lc = *senders[p][s];
+      TxPath& path = lc.tx[p];
+      path = TxPath{true, p, rt.ports[p]->dpdk_port, static_cast<uint16_t>(dedicated ? s : 0),
+                    nullptr};
+      if (!dedicated && s > 0) {
+        path.handoff = make_ring(rt, "txh_" + std::to_string(p) + "_" + std::to_string(lc.cfg->id),
+                                 cfg.rings.command_size);
+        senders[p][0]->tx_handoffs.push_back({path.handoff, p, path.dpdk_port, 0});
+      }
+    }
+  }
+
+  for (uint16_t p = 0; p < cfg.ports.size(); ++p)
+    drivers::bring_up_port(*rt.ports[p], next_rx_queue[p], tx_queues[p], p);
+
+  LcoreRuntime* integrity = find_role(rt, conf::Role::integrity);
+  LcoreRuntime* execution = find_role(rt, conf::Role::execution);
+  LcoreRuntime* storage = find_role(rt, conf::Role::storage);
+  for (auto& lc : rt.lcores) {
+    if (lc.cfg->role != conf::Role::rx) continue;
+    const std::string id = std::to_string(lc.cfg->id);
+    lc.md_out = make_ring(rt, "md_" + id, cfg.rings.md_size);
+    lc.order_out = make_ring(rt, "ord_" + id, cfg.rings.order_size);
+    lc.capture_out = make_ring(rt, "cap_" + id, cfg.rings.capture_size);
+    integrity->inputs.push_back(lc.md_out);
+    execution->inputs.push_back(lc.order_out);
+    storage->inputs.push_back(lc.capture_out);
+  }
+  integrity->storage_out = make_ring(rt, "int_sto", cfg.rings.capture_size);
+  execution->storage_out = make_ring(rt, "exe_sto", cfg.rings.capture_size);
+  storage->inputs.push_back(integrity->storage_out);
+  storage->inputs.push_back(execution->storage_out);
+}
+
+void launch_workers(Runtime& rt) {
+  g_launch_args.clear();
+  g_launch_args.reserve(rt.lcores.size());
+  for (auto& lc : rt.lcores) {
+    if (lc.cfg->role == conf::Role::control) continue;
+    g_launch_args.emplace_back(&rt, &lc);
+    const int rc = rte_eal_remote_launch(lcore_entry, &g_launch_args.back(), lc.cfg->id);
+    if (rc != 0)
+      throw std::runtime_error("launch lcore " + std::to_string(lc.cfg->id) + ": " +
+                               rte_strerror(-rc));
+  }
+}
+
+void drain_leftovers(Runtime& rt) {
+  // Attribute leftovers to the producer's statistics, which the summary reads.
+  for (auto& lc : rt.lcores) {
+    for (rte_ring* r : {lc.md_out, lc.order_out, lc.capture_out}) {
+      if (r == nullptr) continue;
+      RingMsg msg;
+      while (rte_ring_sc_dequeue_elem(r, &msg, sizeof msg) == 0) {
+        if (msg.type != MsgType::packet) continue;
+        constexpr auto kLeft = static_cast<size_t>(DropReason::left_in_ring);
+        FlowCounters& cls = lc.stats->classes[msg.class_id];
+        FlowCounters& port = lc.stats->ports[msg.port];
+        cls.delivered.set(cls.delivered.get() - 1);
+        cls.dropped[kLeft].inc();
+        port.delivered.set(port.delivered.get() - 1);
+        port.dropped[kLeft].inc();
+        rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(msg.payload));
+      }
+    }
+    for (const TxHandoff& h : lc.tx_handoffs) {
+      RingMsg msg;
+      while (rte_ring_sc_dequeue_elem(h.ring, &msg, sizeof msg) == 0) {
+        LcoreStats& producer = *rt.lcores[msg.source].stats;
+        FlowCounters& tx = producer.tx[h.port_index];
+        tx.delivered.set(tx.delivered.get() - 1);
+        tx.dropped[static_cast<size_t>(DropReason::left_in_ring)].inc();
+        rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(msg.payload));
+      }
+    }
+  }
+}
+
+void teardown_pipeline(Runtime& rt) {
+  for (auto& port : rt.ports) drivers::stop_port(port->dpdk_port);
+  for (rte_ring* r : rt.rings) rte_ring_free(r);
+  rt.rings.clear();
+  for (auto& port : rt.ports)
+    if (port->pool) rte_mempool_free(port->pool);
+}
+
+}  // namespace sy

@@ -1,0 +1,128 @@
+// Everything the lcores share, built before launch and read-only afterwards (except counters,
+// the stop flag and the learned next-hop MACs, each with a single writer).
+#pragma once
+
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "conf/config.hpp"
+#include "lcore/stats.hpp"
+#include "src/common/ring_msg.hpp"
+#include "src/net/class_table.hpp"
+#include "src/net/classifier.hpp"
+
+namespace sy {
+
+inline constexpr uint32_t kMaxBurst = 256;
+
+// One way for an lcore to send on a port: its own tx queue, or a handoff ring drained by the
+// queue's owner when the device has fewer tx queues than roles that send on it.
+struct TxPath {
+  bool valid = false;
+  uint16_t port_index = 0;
+  uint16_t dpdk_port = 0;
+  uint16_t queue = 0;
+  rte_ring* handoff = nullptr;  // set: enqueue here instead of calling rte_eth_tx_burst
+};
+
+// A handoff ring this lcore drains because it owns the port's shared tx queue.
+struct TxHandoff {
+  rte_ring* ring = nullptr;
+  uint16_t port_index = 0;
+  uint16_t dpdk_port = 0;
+  uint16_t queue = 0;
+};
+
+struct PortRuntime {
+  const conf::PortConfig* cfg = nullptr;
+  uint16_t dpdk_port = 0;
+  rte_mempool* pool = nullptr;
+  conf::MacAddress mac{};
+  uint32_t ipv4 = 0;             // host order, 0 = none
+  std::vector<uint32_t> groups;  // multicast groups of the feeds on this port
+  uint16_t rx_queues = 0;
+  uint16_t tx_queues = 0;
+  // Learned by the rx lcore from ARP (single writer); 0 = unknown, else 0x0001'mmmm'mmmm'mmmm.
+  std::atomic<uint64_t> next_hop_mac{0};
+};
+
+struct RxQueue {
+  uint16_t port_index;
+  uint16_t dpdk_port;
+  uint16_t queue;
+};
+
+struct LcoreRuntime {
+  const conf::LcoreConfig* cfg = nullptr;
+  uint16_t index = 0;  // position in Runtime::lcores; the `source` of its ring messages
+  LcoreStats* stats = nullptr;
+  rte_ring* commands = nullptr;  // control -> this lcore
+
+  // rx
+  std::vector<RxQueue> rx_queues;
+  rte_ring* md_out = nullptr;       // -> integrity
+  rte_ring* order_out = nullptr;    // -> execution
+  rte_ring* capture_out = nullptr;  // -> storage
+
+  // consumers (integrity, execution, storage)
+  std::vector<rte_ring*> inputs;
+  rte_ring* storage_out = nullptr;  // integrity/execution -> storage
+
+  TxPath tx[kMaxPorts];                // by port index
+  std::vector<TxHandoff> tx_handoffs;  // drained as the owner of a shared queue
+};
+
+struct Runtime {
+  const conf::Config* cfg = nullptr;
+  net::ClassTable classes;
+  std::unique_ptr<net::Classifier> classifier;
+  std::vector<std::unique_ptr<PortRuntime>> ports;
+  std::vector<LcoreRuntime> lcores;
+  std::vector<std::unique_ptr<LcoreStats>> stats;
+  std::vector<rte_ring*> rings;  // every ring, for the final "left in ring" check
+  int rx_tsc_offset = -1;        // mbuf dynamic field: TSC at rx
+  uint64_t tsc_hz = 0;
+  std::atomic<bool> force_stop{false};  // drain timeout or second signal: leave loops now
+};
+
+inline uint64_t* rx_tsc_field(rte_mbuf* m, int offset) {
+  return RTE_MBUF_DYNFIELD(m, offset, uint64_t*);
+}
+
+inline uint64_t pack_mac(const conf::MacAddress& mac) {
+  uint64_t v = 1;
+  for (uint8_t b : mac) v = v << 8 | b;
+  return v;
+}
+
+inline conf::MacAddress unpack_mac(uint64_t v) {
+  conf::MacAddress mac;
+  for (int i = 5; i >= 0; --i, v >>= 8) mac[static_cast<size_t>(i)] = static_cast<uint8_t>(v);
+  return mac;
+}
+
+// Sends `n` frames on `path`; frees and counts what did not fit. Returns frames accepted.
+// `relay`: the frames came from another lcore's handoff ring (counted in tx_relay).
+uint16_t tx_send(const TxPath& path, rte_mbuf** pkts, uint16_t n, LcoreStats& stats,
+                 uint16_t source, bool relay = false);
+
+// Drains this lcore's handoff rings into their tx queues. Returns frames sent.
+uint32_t tx_drain_handoffs(LcoreRuntime& self);
+
+// Enqueues an end marker, retrying while the consumer drains, unless force_stop is raised.
+bool send_end(rte_ring* ring, uint16_t source, const std::atomic<bool>& force_stop);
+
+// Lcore entry points (one file per role).
+int rx_lcore_main(Runtime& rt, LcoreRuntime& self);
+int integrity_lcore_main(Runtime& rt, LcoreRuntime& self);
+int execution_lcore_main(Runtime& rt, LcoreRuntime& self);
+int storage_lcore_main(Runtime& rt, LcoreRuntime& self);
+
+}  // namespace sy

@@ -1,0 +1,121 @@
+// EAL argument derivation from the config and the host facts.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "drivers/eal_args.hpp"
+
+namespace sy::drivers {
+namespace {
+
+conf::Config base() {
+  conf::Config cfg;
+  cfg.source_file = "t.yaml";
+  auto lc = [](uint32_t id, uint32_t cpu, conf::Role role) {
+    conf::LcoreConfig l;
+    l.id = id;
+    l.cpu = cpu;
+    l.role = role;
+    l.mark = {"t.yaml", 10 + static_cast<int>(id), 5};
+    return l;
+  };
+  cfg.lcores = {lc(0, 0, conf::Role::control), lc(1, 1, conf::Role::rx),
+                lc(2, 1, conf::Role::integrity), lc(3, 0, conf::Role::execution),
+                lc(4, 0, conf::Role::storage)};
+  conf::PortConfig p;
+  p.name = "wire0";
+  p.device = "net_pcap0";
+  p.args = {{"rx_pcap", "/tmp/a.pcap"}, {"infinite_rx", "1"}};
+  cfg.ports.push_back(p);
+  return cfg;
+}
+
+bool has(const EalPlan& plan, const std::string& arg) {
+  return std::find(plan.args.begin(), plan.args.end(), arg) != plan.args.end();
+}
+
+HostFacts host(uint64_t free_huge_mb, bool mounted = true) {
+  return HostFacts{2, free_huge_mb << 20, mounted};
+}
+
+TEST(EalArgs, LcoreMapMainLcoreAndVdev) {
+  const EalPlan plan = derive_eal_args(base(), host(0));
+  EXPECT_EQ(plan.args[0], "switchyard");
+  EXPECT_TRUE(has(plan, "--lcores=0@0,1@1,2@1,3@0,4@0"));
+  EXPECT_TRUE(has(plan, "--main-lcore=0"));
+  EXPECT_TRUE(has(plan, "--vdev=net_pcap0,rx_pcap=/tmp/a.pcap,infinite_rx=1"));
+  EXPECT_TRUE(has(plan, "--no-pci"));
+  EXPECT_TRUE(has(plan, "--file-prefix=switchyard"));
+  EXPECT_TRUE(has(plan, "--log-level=notice"));
+}
+
+TEST(EalArgs, AutoFallsBackToNoHugeWithWarning) {
+  const EalPlan plan = derive_eal_args(base(), host(100));  // 100 MiB free < 512 needed
+  EXPECT_FALSE(plan.hugepages);
+  EXPECT_TRUE(has(plan, "--no-huge"));
+  EXPECT_TRUE(has(plan, "--no-shconf"));
+  EXPECT_FALSE(has(plan, "--in-memory"));  // EAL refuses it together with --no-huge
+  EXPECT_NE(plan.warning.find("--no-huge"), std::string::npos);
+}
+
+TEST(EalArgs, AutoUsesHugepagesWhenFree) {
+  const EalPlan plan = derive_eal_args(base(), host(1024));
+  EXPECT_TRUE(plan.hugepages);
+  EXPECT_TRUE(plan.warning.empty());
+  EXPECT_TRUE(has(plan, "--socket-mem=512"));
+  EXPECT_TRUE(has(plan, "--in-memory"));
+  EXPECT_FALSE(has(plan, "--no-huge"));
+}
+
+TEST(EalArgs, AutoNeedsAMountedHugetlbfs) {
+  EXPECT_FALSE(derive_eal_args(base(), host(1024, false)).hugepages);
+}
+
+TEST(EalArgs, HugepagesOnWithoutPagesIsAConfigError) {
+  conf::Config cfg = base();
+  cfg.eal.hugepages = conf::HugepageMode::on;
+  cfg.eal.mark = {"t.yaml", 2, 3};
+  try {
+    derive_eal_args(cfg, host(0));
+    FAIL() << "expected ConfigError";
+  } catch (const conf::ConfigError& e) {
+    EXPECT_EQ(e.key_path(), "eal.hugepages");
+    EXPECT_EQ(e.mark().line, 2);
+  }
+}
+
+TEST(EalArgs, OffNeverUsesHugepages) {
+  conf::Config cfg = base();
+  cfg.eal.hugepages = conf::HugepageMode::off;
+  EXPECT_FALSE(derive_eal_args(cfg, host(4096)).hugepages);
+}
+
+TEST(EalArgs, CpuThatDoesNotExistIsAConfigErrorAtItsLine) {
+  conf::Config cfg = base();
+  cfg.lcores[3].cpu = 5;
+  try {
+    derive_eal_args(cfg, host(0));
+    FAIL() << "expected ConfigError";
+  } catch (const conf::ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "t.yaml:13:5: lcores[3].cpu: cpu 5 does not exist on this host (CPUs 0..1)");
+  }
+}
+
+TEST(EalArgs, PciPortsAreAllowListed) {
+  conf::Config cfg = base();
+  cfg.ports[0].device = "0000:01:00.0";
+  cfg.ports[0].args.clear();
+  const EalPlan plan = derive_eal_args(cfg, host(0));
+  EXPECT_TRUE(has(plan, "--allow=0000:01:00.0"));
+  EXPECT_FALSE(has(plan, "--no-pci"));
+}
+
+TEST(EalArgs, ExtraArgsGoLast) {
+  conf::Config cfg = base();
+  cfg.eal.extra_args = {"--iova-mode=va"};
+  EXPECT_EQ(derive_eal_args(cfg, host(0)).args.back(), "--iova-mode=va");
+}
+
+}  // namespace
+}  // namespace sy::drivers
