@@ -110,8 +110,9 @@ inline conf::MacAddress unpack_mac(uint64_t v) {
 
 // Sends `n` frames on `path`; frees and counts what did not fit. Returns frames accepted.
 // `relay`: the frames came from another lcore's handoff ring (counted in tx_relay).
+// `upkeep`: the frames are our own ARP/IGMP; a refusal counts as upkeep_unsent, not loss.
 uint16_t tx_send(const TxPath& path, rte_mbuf** pkts, uint16_t n, LcoreStats& stats,
-                 uint16_t source, bool relay = false);
+                 uint16_t source, bool relay = false, bool upkeep = false);
 
 // Drains this lcore's handoff rings into their tx queues. Returns frames sent.
 uint32_t tx_drain_handoffs(LcoreRuntime& self);

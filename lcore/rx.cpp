@@ -182,7 +182,7 @@ class RxLcore {
       const TxPath& tx = self_.tx[q.port_index];
       if (tx.valid && net::arp_reply_in_place(frame, len, v.l3_offset, port.mac, port.ipv4)) {
         stats_.arp_replies.inc();
-        tx_send(tx, &m, 1, stats_, self_.index);
+        tx_send(tx, &m, 1, stats_, self_.index, false, true);
         return;
       }
     } else if (v.local == net::LocalKind::igmp && net::is_igmp_query(frame, len, v.l3_offset)) {
@@ -199,13 +199,13 @@ class RxLcore {
     if (m == nullptr) {
       FlowCounters& tx_counters = stats_.tx[port_index];
       tx_counters.packets.inc();
-      tx_counters.dropped[static_cast<size_t>(DropReason::nic_no_mbuf)].inc();
+      tx_counters.dropped[static_cast<size_t>(DropReason::upkeep_unsent)].inc();
       return;
     }
     char* dst = rte_pktmbuf_append(m, len);
     RTE_VERIFY(dst != nullptr);
     rte_memcpy(dst, bytes, len);
-    tx_send(tx, &m, 1, stats_, self_.index);
+    tx_send(tx, &m, 1, stats_, self_.index, false, true);
   }
 
   void send_igmp_reports(uint16_t port_index) {

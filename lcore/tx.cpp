@@ -5,7 +5,7 @@
 namespace sy {
 
 uint16_t tx_send(const TxPath& path, rte_mbuf** pkts, uint16_t n, LcoreStats& stats,
-                 uint16_t source, bool relay) {
+                 uint16_t source, bool relay, bool upkeep) {
   RTE_ASSERT(path.valid);
   FlowCounters& tx = relay ? stats.tx_relay[path.port_index] : stats.tx[path.port_index];
   uint64_t bytes = 0;
@@ -31,7 +31,8 @@ uint16_t tx_send(const TxPath& path, rte_mbuf** pkts, uint16_t n, LcoreStats& st
   tx.delivered.add(sent);
   if (sent < n) [[unlikely]] {
     const uint16_t lost = static_cast<uint16_t>(n - sent);
-    tx.dropped[static_cast<size_t>(DropReason::tx_full)].add(lost);
+    const DropReason reason = upkeep ? DropReason::upkeep_unsent : DropReason::tx_full;
+    tx.dropped[static_cast<size_t>(reason)].add(lost);
     rte_pktmbuf_free_bulk(pkts + sent, lost);
   }
   return sent;
@@ -41,12 +42,17 @@ uint32_t tx_drain_handoffs(LcoreRuntime& self) {
   uint32_t total = 0;
   for (const TxHandoff& h : self.tx_handoffs) {
     RingMsg msgs[32];
-    rte_mbuf* pkts[32];
     const unsigned n = rte_ring_sc_dequeue_burst_elem(h.ring, msgs, sizeof(RingMsg), 32, nullptr);
-    if (n == 0) continue;
-    for (unsigned i = 0; i < n; ++i) pkts[i] = reinterpret_cast<rte_mbuf*>(msgs[i].payload);
-    TxPath direct{true, h.port_index, h.dpdk_port, h.queue, nullptr};
-    total += tx_send(direct, pkts, static_cast<uint16_t>(n), *self.stats, self.index, true);
+    const TxPath direct{true, h.port_index, h.dpdk_port, h.queue, nullptr};
+    // Upkeep frames and data frames are sent in runs, so a refusal is counted under its reason.
+    for (unsigned i = 0; i < n;) {
+      const bool upkeep = msgs[i].flags & kMsgUpkeep;
+      rte_mbuf* pkts[32];
+      uint16_t run = 0;
+      while (i < n && bool(msgs[i].flags & kMsgUpkeep) == upkeep)
+        pkts[run++] = reinterpret_cast<rte_mbuf*>(msgs[i++].payload);
+      total += tx_send(direct, pkts, run, *self.stats, self.index, true, upkeep);
+    }
   }
   return total;
 }

@@ -82,9 +82,13 @@ nlohmann::ordered_json GroundTruth::to_json() const {
   auto& classes_json = j["classes"] = nlohmann::ordered_json::object();
   for (const auto& [name, c] : classes)
     classes_json[name] = {{"frames", c.frames}, {"bytes", c.bytes}};
+  // Only what the classifier decides about a received frame; capacity loss and tx-side reasons
+  // are not properties of the traffic.
   auto& drops_json = j["drops"] = nlohmann::ordered_json::object();
-  for (size_t r = 0; r < kDropReasonCount; ++r)
-    if (!kDropReasonIsLoss[r]) drops_json[kDropReasonNames[r]] = drops[r];
+  for (const DropReason r : {DropReason::runt, DropReason::ipv4_bad_header,
+                             DropReason::ipv4_bad_checksum, DropReason::ipv4_fragment,
+                             DropReason::udp_truncated, DropReason::unclassified})
+    drops_json[to_string(r)] = drops[static_cast<size_t>(r)];
   return j;
 }
 

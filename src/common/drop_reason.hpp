@@ -2,7 +2,9 @@
 //
 // Counters, the exit summary, the integrity report and metrics all iterate this list, so a
 // new reason shows up everywhere at once. `loss` marks reasons that mean capacity ran out
-// (exit code 3); malformed and unclassified input is counted and reported but is not loss.
+// (exit code 3); malformed and unclassified input is counted and reported but is not loss, and
+// neither are the appliance's own network upkeep frames (ARP, IGMP) that a full or unconnected
+// tx queue refused (`upkeep_unsent`): they are retried, and no data was in them.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +25,7 @@ namespace sy {
   X(nic_missed, true)         \
   X(nic_error, true)          \
   X(tx_full, true)            \
+  X(upkeep_unsent, false)     \
   X(shed_p1, true)            \
   X(shed_p2, true)            \
   X(left_in_ring, true)       \

@@ -20,6 +20,7 @@ enum class MsgType : uint8_t {
 // RingMsg::flags
 inline constexpr uint8_t kMsgRawFree = 0x01;  // packet: direct, one segment, refcnt 1, from the
                                               // port's pool: may go back with rte_mempool_put
+inline constexpr uint8_t kMsgUpkeep = 0x02;   // tx handoff: an ARP/IGMP frame of our own
 
 enum class Command : uint16_t {
   stop = 1,  // rx: stop polling, send end markers downstream, exit
