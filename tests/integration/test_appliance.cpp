@@ -350,6 +350,63 @@ TEST_F(Appliance, LiveMemifLinkCountsExactlyWhatThePeerSent) {
   EXPECT_EQ(s["ports"]["memif0"]["drops"].value("unclassified", 0), sent);
 }
 
+TEST_F(Appliance, TwoPortsTwoRxLcoresEachMatchTheirTruth) {
+  // Two rx lcores feed the same integrity lcore: it must wait for both end markers.
+  const fs::path two = dir / "two-ports.yaml";
+  {
+    std::ofstream out(two);
+    out << "eal: { file_prefix: sy_it_two_" << getpid() << " }\n"
+        << "lcores:\n"
+           "  - { id: 0, cpu: 0, role: control }\n"
+           "  - { id: 1, cpu: 1, role: rx, ports: [wire0] }\n"
+           "  - { id: 2, cpu: 0, role: rx, ports: [wire1] }\n"
+           "  - { id: 3, cpu: 1, role: integrity }\n"
+           "  - { id: 4, cpu: 0, role: execution }\n"
+           "  - { id: 5, cpu: 0, role: storage }\n"
+           "ports:\n"
+           "  - { name: wire0, device: net_pcap0, args: { rx_pcap: a.pcap } }\n"
+           "  - { name: wire1, device: net_pcap1, args: { rx_pcap: b.pcap } }\n"
+           "feeds:\n"
+           "  - name: itch\n"
+           "    lines:\n"
+           "      - { name: A, port: wire0, udp_dst: 26400, ipv4_dst: 233.54.12.111 }\n"
+           "      - { name: B, port: wire1, udp_dst: 26400, ipv4_dst: 233.54.12.111 }\n"
+           "sessions:\n"
+           "  - { name: client1, port: wire0, udp_dst: 40001 }\n"
+           "rings: { on_full: wait }\n"
+           "run: { mode: batch }\n";
+  }
+  json truth[2];
+  const char* port_names[2] = {"wire0", "wire1"};
+  const char* files[2] = {"a.pcap", "b.pcap"};
+  for (int p = 0; p < 2; ++p) {
+    const Result g =
+        run({env("SWITCHYARD_TRAFFIC_BIN"), "--config", two.string(), "--port", port_names[p],
+             "--frames", "6000", "--seed", std::to_string(20 + p), "--mix",
+             p == 0 ? "lines=50,sessions=40,other=5,malformed=5" : "lines=90,other=5,malformed=5",
+             "--out", (dir / files[p]).string()},
+            dir / "gen.log");
+    ASSERT_EQ(g.exit_code, 0) << g.out;
+    truth[p] = json::parse(slurp(dir / (std::string(files[p], 1) + ".truth.json")));
+  }
+  const Result r = run({env("SWITCHYARD_BIN"), "--config", two.string(), "--summary-json",
+                        (dir / "summary.json").string()},
+                       dir / "switchyard.log");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json s = summary();
+  expect_identities(s);
+  for (int p = 0; p < 2; ++p) {
+    const json& port = s["ports"][port_names[p]];
+    EXPECT_EQ(port["received"], truth[p]["frames"]) << port_names[p];
+    EXPECT_EQ(port["bytes"], truth[p]["bytes"]) << port_names[p];
+    for (const auto& [reason, n] : truth[p]["drops"].items())
+      EXPECT_EQ(port["drops"].value(reason, 0), n.get<uint64_t>()) << port_names[p] << reason;
+  }
+  EXPECT_EQ(s["classes"]["itch.A"]["received"], truth[0]["classes"]["itch.A"]["frames"]);
+  EXPECT_EQ(s["classes"]["itch.B"]["received"], truth[1]["classes"]["itch.B"]["frames"]);
+  EXPECT_EQ(s["classes"]["client1"]["consumed"], truth[0]["classes"]["client1"]["frames"]);
+}
+
 TEST_F(Appliance, ExpectFramesEndsTheBatch) {
   generate(4000, "lines=50,sessions=50,other=0,malformed=0", 9);
   const Result r = appliance({"run.expect_frames=4000", "run.idle_stop_ms=3600000"});
