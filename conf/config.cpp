@@ -132,6 +132,16 @@ const char* to_string(MempoolOps o) {
   return "?";
 }
 
+const char* to_string(ClockSource c) {
+  switch (c) {
+    case ClockSource::tsc:
+      return "tsc";
+    case ClockSource::capture:
+      return "capture";
+  }
+  return "?";
+}
+
 const char* to_string(SessionSide s) {
   switch (s) {
     case SessionSide::client:
@@ -954,6 +964,19 @@ class Parser {
         f.lines.push_back(std::move(line));
       }
 
+      if (const Entry* in = m.get("integrity")) {
+        const MapView im(in->value, where(*in), m.child("integrity"), "feeds[].integrity");
+        FeedIntegrityConfig& g = f.integrity;
+        read_int(im, "window_us", g.window_us);
+        read_int(im, "rerequest_interval_ms", g.rerequest_interval_ms);
+        read_int(im, "rerequest_retries", g.rerequest_retries);
+        read_int(im, "rerequest_min_gap_us", g.rerequest_min_gap_us);
+        read_int(im, "rerequest_max_messages", g.rerequest_max_messages);
+        read_int(im, "lost_after_ms", g.lost_after_ms);
+        read_int(im, "stale_after_ms", g.stale_after_ms);
+        read_int(im, "buffer_messages", g.buffer_messages);
+        read_int(im, "max_gaps", g.max_gaps);
+      }
       if (const Entry* re = m.get("retransmit")) {
         const std::string rpath = m.child("retransmit");
         const MapView rm(re->value, where(*re), rpath, "feeds[].retransmit");
@@ -1050,6 +1073,7 @@ class Parser {
     if (!e) return;
     const MapView m(e->value, where(*e), "run", "run");
     read_enum(m, "mode", r.mode);
+    read_enum(m, "clock", r.clock);
     read_int(m, "idle_stop_ms", r.idle_stop_ms);
     read_int(m, "expect_frames", r.expect_frames);
     read_int(m, "drain_timeout_ms", r.drain_timeout_ms);
@@ -1245,6 +1269,17 @@ std::string dump_resolved(const Config& cfg) {
       out << YAML::EndMap;
     }
     out << YAML::EndSeq;
+    out << YAML::Key << "integrity" << YAML::Value << YAML::BeginMap;
+    emit_int(out, "window_us", f.integrity.window_us);
+    emit_int(out, "rerequest_interval_ms", f.integrity.rerequest_interval_ms);
+    emit_int(out, "rerequest_retries", f.integrity.rerequest_retries);
+    emit_int(out, "rerequest_min_gap_us", f.integrity.rerequest_min_gap_us);
+    emit_int(out, "rerequest_max_messages", f.integrity.rerequest_max_messages);
+    emit_int(out, "lost_after_ms", f.integrity.lost_after_ms);
+    emit_int(out, "stale_after_ms", f.integrity.stale_after_ms);
+    emit_int(out, "buffer_messages", f.integrity.buffer_messages);
+    emit_int(out, "max_gaps", f.integrity.max_gaps);
+    out << YAML::EndMap;
     out << YAML::Key << "retransmit" << YAML::Value;
     if (f.retransmit) {
       out << YAML::BeginMap;
@@ -1286,6 +1321,7 @@ std::string dump_resolved(const Config& cfg) {
 
   out << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
   emit_string(out, "mode", to_string(cfg.run.mode));
+  emit_string(out, "clock", to_string(cfg.run.clock));
   emit_int(out, "idle_stop_ms", cfg.run.idle_stop_ms);
   emit_int(out, "expect_frames", cfg.run.expect_frames);
   emit_int(out, "drain_timeout_ms", cfg.run.drain_timeout_ms);

@@ -41,6 +41,9 @@ enum class IdlePolicy : uint8_t { spin, pause, sleep };
 enum class Priority : uint8_t { p0, p1, p2 };
 enum class HugepageMode : uint8_t { automatic, on, off };
 enum class RunMode : uint8_t { live, batch };
+// tsc: live time (TSC calibrated against the realtime clock). capture: the rx timestamps a
+// replayed capture carries, so windows, timeouts and staleness replay identically.
+enum class ClockSource : uint8_t { tsc, capture };
 enum class SessionSide : uint8_t { client, venue };
 // What an rx lcore does when a downstream ring has no room for a burst.
 enum class FullPolicy : uint8_t { drop, wait };
@@ -53,6 +56,7 @@ const char* to_string(IdlePolicy p);
 const char* to_string(Priority p);
 const char* to_string(HugepageMode m);
 const char* to_string(RunMode m);
+const char* to_string(ClockSource c);
 const char* to_string(SessionSide s);
 const char* to_string(FullPolicy p);
 const char* to_string(MempoolOps o);
@@ -128,11 +132,25 @@ struct RetransmitConfig {
   SourceMark mark;
 };
 
+// How the integrity lcore arbitrates a feed's lines and recovers its gaps.
+struct FeedIntegrityConfig {
+  uint32_t window_us = 1000;              // the other line may fill a gap within this
+  uint32_t rerequest_interval_ms = 10;    // between re-requests of one gap
+  uint32_t rerequest_retries = 3;         // re-requests per gap after the first
+  uint32_t rerequest_min_gap_us = 1000;   // rate limit: at most one re-request per this
+  uint32_t rerequest_max_messages = 512;  // messages asked for in one re-request
+  uint32_t lost_after_ms = 1000;          // from detection to "lost"
+  uint32_t stale_after_ms = 2000;         // no packet on any line -> state unknown
+  uint32_t buffer_messages = 65536;       // out-of-order messages held; power of two
+  uint32_t max_gaps = 256;                // open gaps tracked at once
+};
+
 struct FeedConfig {
   std::string name;
   Priority priority = Priority::p0;
   std::vector<FeedLineConfig> lines;
   std::optional<RetransmitConfig> retransmit;
+  FeedIntegrityConfig integrity;
   SourceMark mark;
 };
 
@@ -165,6 +183,7 @@ struct ClassifyConfig {
 
 struct RunConfig {
   RunMode mode = RunMode::live;
+  ClockSource clock = ClockSource::tsc;
   uint32_t idle_stop_ms =
       500;  // batch: stop after every rx port was idle this long after its first packet
   uint64_t expect_frames = 0;        // batch: stop as soon as this many frames arrived (0 = off)

@@ -124,6 +124,27 @@ std::vector<SchemaKey> build_schema() {
   k.push_back({"feeds[].lines[].name", "string", kRequired, "", kNamePattern,
                "Line name, unique within the feed (e.g. A, B); 'retransmit' is reserved."});
   add_match_keys(k, "feeds[].lines[]", "the line");
+  k.push_back({"feeds[].integrity", "map", "{}", "", "",
+               "How the integrity lcore arbitrates the lines and recovers gaps."});
+  k.push_back({"feeds[].integrity.window_us", "integer", "1000", "us", "0..10000000",
+               "A gap the other line fills within this is not a gap."});
+  k.push_back({"feeds[].integrity.rerequest_interval_ms", "integer", "10", "ms", "1..60000",
+               "Time between re-requests of the same gap."});
+  k.push_back({"feeds[].integrity.rerequest_retries", "integer", "3", "re-requests", "0..100",
+               "Re-requests of one gap after the first."});
+  k.push_back({"feeds[].integrity.rerequest_min_gap_us", "integer", "1000", "us", "0..10000000",
+               "Rate limit: at most one re-request per this interval, over all gaps."});
+  k.push_back({"feeds[].integrity.rerequest_max_messages", "integer", "512", "messages", "1..65535",
+               "Messages asked for in one re-request."});
+  k.push_back({"feeds[].integrity.lost_after_ms", "integer", "1000", "ms", "1..600000",
+               "A gap not recovered this long after detection is declared lost."});
+  k.push_back({"feeds[].integrity.stale_after_ms", "integer", "2000", "ms", "1..3600000",
+               "No packet on any line for this long makes the feed state unknown."});
+  k.push_back({"feeds[].integrity.buffer_messages", "integer", "65536", "messages",
+               "1024..16777216, power of two",
+               "Out-of-order messages held while a gap before them waits (64 bytes each)."});
+  k.push_back({"feeds[].integrity.max_gaps", "integer", "256", "gaps", "1..65536",
+               "Open gaps tracked at once; beyond it the oldest is declared lost early."});
   k.push_back({"feeds[].retransmit", "map", kNone, "", "",
                "Where the retransmission server's unicast replies arrive, and where it listens."});
   add_match_keys(k, "feeds[].retransmit", "the retransmit replies");
@@ -170,6 +191,9 @@ std::vector<SchemaKey> build_schema() {
 
   // --- run ---------------------------------------------------------------------------------
   k.push_back({"run", "map", "{}", "", "", "When the run stops."});
+  k.push_back({"run.clock", "enum", "tsc", "", "tsc|capture",
+               "Time for windows, timeouts and staleness: tsc (live), or capture (the replayed "
+               "capture's own timestamps: deterministic replay)."});
   k.push_back({"run.mode", "enum", "live", "", "live|batch",
                "live runs until signalled; batch stops when the input is exhausted."});
   k.push_back({"run.idle_stop_ms", "integer", "500", "ms", "1..3600000",

@@ -470,8 +470,22 @@ TEST(ConfSet, BadPath) {
   EXPECT_EQ(error_of(kBase, {"run.mode.x=1"}),
             "--set: run.mode.x: cannot descend into 'run.mode': it is a scalar");
   EXPECT_EQ(error_of(kBase, {"run.fast=1"}),
-            "--set: run.fast: unknown key (expected one of: mode, idle_stop_ms, expect_frames, "
-            "drain_timeout_ms, max_runtime_ms)");
+            "--set: run.fast: unknown key (expected one of: clock, mode, idle_stop_ms, "
+            "expect_frames, drain_timeout_ms, max_runtime_ms)");
+}
+
+TEST(ConfFeeds, IntegrityKnobsDefaultsAndRanges) {
+  const Config def = load_text(kBase);
+  EXPECT_EQ(def.feeds[0].integrity.window_us, 1000u);
+  EXPECT_EQ(def.feeds[0].integrity.buffer_messages, 65536u);
+  EXPECT_EQ(def.run.clock, ClockSource::tsc);
+  const Config set = load_text(kBase, {"feeds.itch.integrity.window_us=250", "run.clock=capture"});
+  EXPECT_EQ(set.feeds[0].integrity.window_us, 250u);
+  EXPECT_EQ(set.run.clock, ClockSource::capture);
+  EXPECT_EQ(error_of(kBase, {"feeds.itch.integrity.buffer_messages=3000"}),
+            "--set: feeds[0].integrity.buffer_messages: 3000 is not a power of two");
+  EXPECT_EQ(error_of(kBase, {"feeds.itch.integrity.lost_after_ms=0"}),
+            "--set: feeds[0].integrity.lost_after_ms: 0 is out of range 1..600000 (ms)");
 }
 
 TEST(ConfSet, BadValue) {
