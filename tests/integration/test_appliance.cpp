@@ -82,20 +82,42 @@ Result run(const std::vector<std::string>& argv, const fs::path& log,
 // A child process started in the background, for tests that need two peers at once.
 class Background {
  public:
-  Background(const std::vector<std::string>& argv, const fs::path& log) : log_(log) {
+  // stdin_pipe: the child's stdin is a pipe the test writes to with send().
+  Background(const std::vector<std::string>& argv, const fs::path& log, bool stdin_pipe = false)
+      : log_(log) {
+    int fds[2] = {-1, -1};
+    if (stdin_pipe && pipe(fds) != 0) ADD_FAILURE() << "pipe";
     pid_ = fork();
     if (pid_ == 0) {
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
+      if (stdin_pipe) {
+        dup2(fds[0], 0);
+        close(fds[1]);
+      }
       std::vector<char*> args;
       for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
       args.push_back(nullptr);
       execvp(args[0], args.data());
       _exit(127);
     }
+    if (stdin_pipe) {
+      close(fds[0]);
+      stdin_ = fds[1];
+    }
+  }
+  void send(const std::string& line) {
+    ASSERT_EQ(write(stdin_, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  }
+  // Closes stdin and waits for the child to exit by itself.
+  Result wait_exit(std::chrono::seconds limit = std::chrono::seconds(30)) {
+    if (stdin_ >= 0) close(stdin_);
+    stdin_ = -1;
+    return stop(0, limit);
   }
   ~Background() {
+    if (stdin_ >= 0) close(stdin_);
     if (pid_ > 0) {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
@@ -103,7 +125,7 @@ class Background {
   }
   // Sends `sig`, waits up to `limit`; returns the exit code (128+signal if killed).
   Result stop(int sig, std::chrono::seconds limit = std::chrono::seconds(30)) {
-    kill(pid_, sig);
+    if (sig != 0) kill(pid_, sig);
     const auto start = std::chrono::steady_clock::now();
     int status = 0;
     while (waitpid(pid_, &status, WNOHANG) != pid_) {
@@ -124,6 +146,7 @@ class Background {
 
  private:
   pid_t pid_ = -1;
+  int stdin_ = -1;
   fs::path log_;
 };
 
@@ -312,8 +335,10 @@ TEST_F(Appliance, LiveModeStopsCleanlyOnSigterm) {
 
 TEST_F(Appliance, LiveMemifLinkCountsExactlyWhatThePeerSent) {
   // dev-memif.yaml as shipped, with its socket moved into the test's directory; dpdk-testpmd is
-  // the peer (memif client, txonly). The peer stops first: the memif PMD of DPDK 22.11 can
-  // crash when a peer vanishes mid-traffic.
+  // the peer (memif client, txonly), driven interactively: it stops sending, the appliance
+  // drains the shared ring, and only then does the peer disconnect (frames still in a memif
+  // ring vanish with the connection, and the 22.11 memif PMD can crash when a peer leaves
+  // mid-traffic).
   const fs::path sock = dir / "memif.sock";
   const fs::path memif_profile = fs::path(env("SY_SOURCE_ROOT")) / "conf/profiles/dev-memif.yaml";
   Background sy({env("SWITCHYARD_BIN"), "--config", memif_profile.string(), "--set",
@@ -327,13 +352,17 @@ TEST_F(Appliance, LiveMemifLinkCountsExactlyWhatThePeerSent) {
   Background peer(
       {"dpdk-testpmd", "--lcores=0@0,1@0", "--file-prefix=sy_it_peer_" + std::to_string(getpid()),
        "--no-huge", "-m", "512", "--no-shconf", "--no-pci",
-       "--vdev=net_memif0,role=client,socket=" + sock.string() + ",socket-abstract=no", "--",
-       "--forward-mode=txonly", "--auto-start", "--stats-period", "1", "--txpkts=128",
-       "--total-num-mbufs=8192"},
-      dir / "testpmd.log");
-  std::this_thread::sleep_for(std::chrono::seconds(4));
-  const Result p = peer.stop(SIGINT);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+       "--vdev=net_memif0,role=client,socket=" + sock.string() + ",socket-abstract=no", "--", "-i",
+       "--forward-mode=txonly", "--txpkts=128", "--total-num-mbufs=8192"},
+      dir / "testpmd.log", true);
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // EAL up, memif connected
+  peer.send("start\n");
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  peer.send("stop\n");
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the appliance drains the ring
+  peer.send("quit\n");
+  const Result p = peer.wait_exit();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const Result r = sy.stop(SIGTERM);
   ASSERT_EQ(r.exit_code, 0) << r.out;
 
