@@ -977,6 +977,12 @@ class Parser {
         read_int(im, "buffer_messages", g.buffer_messages);
         read_int(im, "max_gaps", g.max_gaps);
       }
+      if (const Entry* bk = m.get("book")) {
+        const MapView bm(bk->value, where(*bk), m.child("book"), "feeds[].book");
+        read_int(bm, "max_instruments", f.book.max_instruments);
+        read_int(bm, "max_orders", f.book.max_orders);
+        read_int(bm, "max_levels", f.book.max_levels);
+      }
       if (const Entry* re = m.get("retransmit")) {
         const std::string rpath = m.child("retransmit");
         const MapView rm(re->value, where(*re), rpath, "feeds[].retransmit");
@@ -1037,6 +1043,7 @@ class Parser {
     read_int(m, "md_size", r.md_size);
     read_int(m, "order_size", r.order_size);
     read_int(m, "capture_size", r.capture_size);
+    read_int(m, "canonical_size", r.canonical_size);
     read_int(m, "command_size", r.command_size);
     read_int(m, "burst", r.burst);
     read_enum(m, "on_full", r.on_full);
@@ -1280,6 +1287,11 @@ std::string dump_resolved(const Config& cfg) {
     emit_int(out, "buffer_messages", f.integrity.buffer_messages);
     emit_int(out, "max_gaps", f.integrity.max_gaps);
     out << YAML::EndMap;
+    out << YAML::Key << "book" << YAML::Value << YAML::BeginMap;
+    emit_int(out, "max_instruments", f.book.max_instruments);
+    emit_int(out, "max_orders", f.book.max_orders);
+    emit_int(out, "max_levels", f.book.max_levels);
+    out << YAML::EndMap;
     out << YAML::Key << "retransmit" << YAML::Value;
     if (f.retransmit) {
       out << YAML::BeginMap;
@@ -1309,6 +1321,7 @@ std::string dump_resolved(const Config& cfg) {
   emit_int(out, "md_size", cfg.rings.md_size);
   emit_int(out, "order_size", cfg.rings.order_size);
   emit_int(out, "capture_size", cfg.rings.capture_size);
+  emit_int(out, "canonical_size", cfg.rings.canonical_size);
   emit_int(out, "command_size", cfg.rings.command_size);
   emit_int(out, "burst", cfg.rings.burst);
   emit_string(out, "on_full", to_string(cfg.rings.on_full));

@@ -145,12 +145,20 @@ struct FeedIntegrityConfig {
   uint32_t max_gaps = 256;                // open gaps tracked at once
 };
 
+// Capacity of a feed's market-by-order book (allocated at start).
+struct FeedBookConfig {
+  uint16_t max_instruments = 8192;  // stock locates 1..max
+  uint32_t max_orders = 1u << 20;   // live orders at once
+  uint32_t max_levels = 256;        // price levels per side per instrument
+};
+
 struct FeedConfig {
   std::string name;
   Priority priority = Priority::p0;
   std::vector<FeedLineConfig> lines;
   std::optional<RetransmitConfig> retransmit;
   FeedIntegrityConfig integrity;
+  FeedBookConfig book;
   SourceMark mark;
 };
 
@@ -163,11 +171,12 @@ struct SessionConfig {
 };
 
 struct RingConfig {
-  uint32_t md_size = 4096;       // rx -> integrity, per rx lcore; power of two
-  uint32_t order_size = 1024;    // rx -> execution, per rx lcore
-  uint32_t capture_size = 4096;  // rx -> storage, per rx lcore
-  uint32_t command_size = 64;    // control -> each lcore
-  uint32_t burst = 32;           // packets per rx burst and per ring operation, 1..256
+  uint32_t md_size = 4096;          // rx -> integrity, per rx lcore; power of two
+  uint32_t order_size = 1024;       // rx -> execution, per rx lcore
+  uint32_t capture_size = 4096;     // rx -> storage, per rx lcore
+  uint32_t canonical_size = 65536;  // integrity -> storage, 64-byte canonical records
+  uint32_t command_size = 64;       // control -> each lcore
+  uint32_t burst = 32;              // packets per rx burst and per ring operation, 1..256
   // drop: count ring_full and go on (live: never stall P0 behind a slow consumer).
   // wait: stop polling rx until there is room (replay: a pcap can wait; a NIC then counts
   // imissed, so nothing is silent either way).

@@ -119,7 +119,7 @@ std::vector<SchemaKey> build_schema() {
                "Feed name; classes are <feed>.<line> and <feed>.retransmit; unique."});
   k.push_back(
       {"feeds[].priority", "enum", "P0", "", kPriorities, "Priority of the feed's classes."});
-  k.push_back({"feeds[].lines", "list", kRequired, "lines", "1..4",
+  k.push_back({"feeds[].lines", "list", kRequired, "lines", "1..2",
                "The redundant lines of the feed (A/B arbitration)."});
   k.push_back({"feeds[].lines[].name", "string", kRequired, "", kNamePattern,
                "Line name, unique within the feed (e.g. A, B); 'retransmit' is reserved."});
@@ -145,6 +145,14 @@ std::vector<SchemaKey> build_schema() {
                "Out-of-order messages held while a gap before them waits (64 bytes each)."});
   k.push_back({"feeds[].integrity.max_gaps", "integer", "256", "gaps", "1..65536",
                "Open gaps tracked at once; beyond it the oldest is declared lost early."});
+  k.push_back({"feeds[].book", "map", "{}", "", "",
+               "Capacity of the feed's market-by-order book, allocated at start."});
+  k.push_back({"feeds[].book.max_instruments", "integer", "8192", "instruments", "1..65535",
+               "Stock locates 1..max; a directory or order for a higher locate is counted."});
+  k.push_back({"feeds[].book.max_orders", "integer", "1048576", "orders", "1024..268435456",
+               "Live orders at once (hash table of 2x, 24 bytes a slot)."});
+  k.push_back({"feeds[].book.max_levels", "integer", "256", "levels", "8..65536",
+               "Price levels per side per instrument (16 bytes each)."});
   k.push_back({"feeds[].retransmit", "map", kNone, "", "",
                "Where the retransmission server's unicast replies arrive, and where it listens."});
   add_match_keys(k, "feeds[].retransmit", "the retransmit replies");
@@ -173,6 +181,8 @@ std::vector<SchemaKey> build_schema() {
                "rx -> execution ring, one per rx lcore."});
   k.push_back({"rings.capture_size", "integer", "4096", "entries", "64..1048576, power of two",
                "rx -> storage ring, one per rx lcore."});
+  k.push_back({"rings.canonical_size", "integer", "65536", "entries", "64..16777216, power of two",
+               "Canonical records (64 bytes) from integrity to storage."});
   k.push_back({"rings.command_size", "integer", "64", "entries", "16..4096, power of two",
                "control -> lcore command ring, one per lcore."});
   k.push_back({"rings.burst", "integer", "32", "packets", "1..256",

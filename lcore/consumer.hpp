@@ -43,6 +43,7 @@ void consume_until_end(Runtime& rt, LcoreRuntime& self, Handler& handler) {
       }
       handler.on_burst_end();
     }
+    if constexpr (requires { handler.on_loop(); }) handler.on_loop();  // timers, side inputs
     if (work) stats.busy_loops.inc();
     if (stats.in_ends.get() == producers) break;
     if (rt.force_stop.load(std::memory_order_relaxed)) break;

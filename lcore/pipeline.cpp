@@ -6,10 +6,13 @@
 #include <rte_lcore.h>
 #include <rte_mbuf_dyn.h>
 
+#include <time.h>
+
 #include <stdexcept>
 #include <string>
 
 #include "drivers/ports.hpp"
+#include "lcore/integrity/feed_runtime.hpp"
 
 namespace sy {
 
@@ -85,9 +88,68 @@ std::vector<std::pair<Runtime*, LcoreRuntime*>> g_launch_args;
 
 }  // namespace
 
+Runtime::Runtime() = default;
+Runtime::~Runtime() = default;
+
+namespace {
+
+// UTC = realtime at start + TSC ticks since, converted with the EAL's TSC frequency. PTP or NIC
+// hardware timestamps replace this on bare metal (docs/architecture.md, Time).
+void calibrate_clock(Runtime& rt) {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  rt.tsc_base = rte_rdtsc();
+  rt.utc_base_ns =
+      static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+  rt.ns_per_tsc_q32 =
+      static_cast<uint64_t>((static_cast<uint128>(1'000'000'000) << 32) / rt.tsc_hz);
+}
+
+// Feeds, their classes and the canonical ring, after the class table and the tx plan exist.
+void build_feeds(Runtime& rt, const conf::Config& cfg, LcoreRuntime& integrity) {
+  rt.canonical =
+      rte_ring_create_elem("canonical", sizeof(CanonicalRecord), cfg.rings.canonical_size,
+                           SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (rt.canonical == nullptr)
+    throw std::runtime_error(std::string("ring canonical: ") + rte_strerror(rte_errno));
+  rt.rings.push_back(rt.canonical);
+  for (size_t i = 0; i < cfg.feeds.size(); ++i) {
+    const conf::FeedConfig& fc = cfg.feeds[i];
+    integrity::BookCapacityConfig cap{fc.book.max_instruments, fc.book.max_orders,
+                                      fc.book.max_levels};
+    auto feed =
+        std::make_unique<integrity::FeedRuntime>(fc, static_cast<uint8_t>(i), rt.canonical, cap);
+    for (size_t l = 0; l < fc.lines.size(); ++l) {
+      const uint16_t c = rt.classes.find(fc.name + "." + fc.lines[l].name);
+      rt.feed_of_class[c] = {static_cast<uint8_t>(i),
+                             l == 0 ? integrity::Line::a : integrity::Line::b};
+    }
+    feed->stats = integrity.stats;
+    feed->source = integrity.index;
+    if (fc.retransmit) {
+      const uint16_t c = rt.classes.find(fc.name + ".retransmit");
+      rt.feed_of_class[c] = {static_cast<uint8_t>(i), integrity::Line::retransmit};
+      for (uint16_t p = 0; p < cfg.ports.size(); ++p) {
+        if (cfg.ports[p].name != fc.retransmit->reply.port) continue;
+        PortRuntime& port = *rt.ports[p];
+        feed->request_path = &integrity.tx[p];
+        feed->request_pool = port.pool;
+        feed->src_mac = port.mac;
+        feed->next_hop_mac = &port.next_hop_mac;
+        feed->src_ipv4 = port.ipv4;
+        feed->src_udp = fc.retransmit->reply.udp_dst;
+      }
+    }
+    rt.feeds.push_back(std::move(feed));
+  }
+}
+
+}  // namespace
+
 void build_pipeline(Runtime& rt, const conf::Config& cfg) {
   rt.cfg = &cfg;
   rt.tsc_hz = rte_get_tsc_hz();
+  calibrate_clock(rt);
   rt.classes = net::build_class_table(cfg);
 
   static const rte_mbuf_dynfield tsc_field = {"switchyard_rx_tsc", sizeof(uint64_t),
@@ -173,6 +235,7 @@ void build_pipeline(Runtime& rt, const conf::Config& cfg) {
   execution->storage_out = make_ring(rt, "exe_sto", cfg.rings.capture_size);
   storage->inputs.push_back(integrity->storage_out);
   storage->inputs.push_back(execution->storage_out);
+  build_feeds(rt, cfg, *integrity);
 }
 
 void launch_workers(Runtime& rt) {

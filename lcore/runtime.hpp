@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "lcore/integrity/feed_arbiter.hpp"
 #include "lcore/stats.hpp"
 #include "src/common/ring_msg.hpp"
 #include "src/net/class_table.hpp"
@@ -79,6 +80,13 @@ struct LcoreRuntime {
   std::vector<TxHandoff> tx_handoffs;  // drained as the owner of a shared queue
 };
 
+namespace integrity {
+class FeedRuntime;
+}
+
+// 128-bit products for fixed-point time conversion (a GCC/Clang extension).
+__extension__ using uint128 = unsigned __int128;
+
 struct Runtime {
   const conf::Config* cfg = nullptr;
   net::ClassTable classes;
@@ -86,8 +94,29 @@ struct Runtime {
   std::vector<std::unique_ptr<PortRuntime>> ports;
   std::vector<LcoreRuntime> lcores;
   std::vector<std::unique_ptr<LcoreStats>> stats;
-  std::vector<rte_ring*> rings;  // every ring, for the final "left in ring" check
-  int rx_tsc_offset = -1;        // mbuf dynamic field: TSC at rx
+  std::vector<rte_ring*> rings;   // every ring, for the final "left in ring" check
+  rte_ring* canonical = nullptr;  // integrity -> storage, 64-byte CanonicalRecord elements
+
+  // Market data feeds (integrity lcore) and which feed and line each class is.
+  static constexpr uint8_t kNoFeed = 0xff;
+  struct FeedClass {
+    uint8_t feed = kNoFeed;
+    integrity::Line line = integrity::Line::a;
+  };
+  FeedClass feed_of_class[net::kMaxClasses];
+  std::vector<std::unique_ptr<integrity::FeedRuntime>> feeds;
+  Runtime();  // out of line: FeedRuntime is incomplete here
+  ~Runtime();
+
+  // UTC nanoseconds from the TSC: calibrated once against CLOCK_REALTIME at start.
+  uint64_t tsc_base = 0;
+  uint64_t utc_base_ns = 0;
+  uint64_t ns_per_tsc_q32 = 0;  // ns per TSC tick, 32.32 fixed point
+  uint64_t tsc_to_utc_ns(uint64_t tsc) const {
+    const uint128 d = static_cast<uint128>(tsc - tsc_base) * ns_per_tsc_q32;
+    return utc_base_ns + static_cast<uint64_t>(d >> 32);
+  }
+  int rx_tsc_offset = -1;  // mbuf dynamic field: TSC at rx
   uint64_t tsc_hz = 0;
   std::atomic<bool> force_stop{false};  // drain timeout or second signal: leave loops now
 };

@@ -33,6 +33,7 @@ struct alignas(64) LcoreStats {
   Counter in_packets;          // consumers: packets dequeued from input rings
   Counter in_bytes;
   Counter in_ends;  // end markers received
+  Counter records_in;  // storage: canonical records taken off the canonical ring
   Counter arp_replies;
   Counter arp_learned;
   Counter igmp_reports;

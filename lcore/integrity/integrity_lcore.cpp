@@ -1,0 +1,243 @@
+// integrity lcore (market data): MoldUDP64 framing, A/B arbitration and gap recovery per feed,
+// ITCH 5.0 decode, canonical records to storage, market-by-order books and reference prices.
+//
+// Hot: no allocation (books, buffers and rings are preallocated), no locks, no syscalls; the
+// frames it originates (re-requests) come from the port's mempool.
+#include <rte_cycles.h>
+#include <rte_mbuf_dyn.h>
+
+#include "lcore/consumer.hpp"
+#include "lcore/integrity/feed_runtime.hpp"
+#include "lcore/runtime.hpp"
+#include "src/net/wire.hpp"
+#include "src/proto/itch50.hpp"
+
+namespace sy {
+namespace integrity {
+
+ArbiterConfig arbiter_config(const conf::FeedConfig& cfg) {
+  const conf::FeedIntegrityConfig& g = cfg.integrity;
+  ArbiterConfig a;
+  a.window_ns = uint64_t{g.window_us} * 1000;
+  a.retry_interval_ns = uint64_t{g.rerequest_interval_ms} * 1'000'000;
+  a.max_retries = g.rerequest_retries;
+  a.lost_after_ns = uint64_t{g.lost_after_ms} * 1'000'000;
+  a.min_request_gap_ns = uint64_t{g.rerequest_min_gap_us} * 1000;
+  a.max_request_messages = g.rerequest_max_messages;
+  a.stale_after_ns = uint64_t{g.stale_after_ms} * 1'000'000;
+  a.buffer_slots = g.buffer_messages;
+  a.max_gaps = g.max_gaps;
+  a.rerequest = cfg.retransmit.has_value();
+  return a;
+}
+
+FeedRuntime::FeedRuntime(const conf::FeedConfig& c, uint8_t i, rte_ring* out,
+                         const BookCapacityConfig& capacity)
+    : cfg(c),
+      index(i),
+      sink{this},
+      arbiter(arbiter_config(c), sink),
+      refs(size_t{capacity.max_instruments} + 1),
+      book(book::BookCapacity{capacity.max_instruments, capacity.max_orders,
+                              capacity.max_levels_per_side},
+           &refs),
+      canonical_out(out) {
+  events.reserve(kMaxEvents);
+}
+
+void FeedSink::apply(uint64_t seq, const uint8_t* msg, uint16_t len, bool recovered, Line from,
+                     uint64_t rx_ns) {
+  FeedRuntime& f = *feed;
+  proto::ItchMessage m;
+  if (!proto::decode_itch(msg, len, m, f.errors)) return;  // counted by reason
+  ++f.work.decoded;
+  alignas(64) CanonicalRecord rec;
+  proto::to_canonical(m, rec);
+  rec.rx_ns = rx_ns;
+  rec.sequence = seq;
+  rec.feed = f.index;
+  if (recovered) rec.flags |= kRecRecovered;
+  if (from == Line::b) rec.flags |= kRecLineB;
+  if (rec.kind == CanonicalKind::directory) {
+    book::Symbol symbol;
+    std::memcpy(symbol.data(), m.stock, symbol.size());
+    f.book.apply(rec, symbol);
+  } else {
+    f.book.apply(rec);
+  }
+  if (const book::InstrumentState* st = f.book.instrument(rec.locate); st && st->book_unknown)
+    rec.flags |= kRecBookUnknown;
+  if (rte_ring_sp_enqueue_elem(f.canonical_out, &rec, sizeof rec) == 0)
+    ++f.work.records;
+  else
+    ++f.work.records_dropped;
+}
+
+void FeedSink::request(const uint8_t session[10], uint64_t first, uint16_t count) {
+  FeedRuntime& f = *feed;
+  const uint64_t mac = f.next_hop_mac ? f.next_hop_mac->load(std::memory_order_acquire) : 0;
+  if (f.request_path == nullptr || !f.request_path->valid || mac == 0) {
+    ++f.work.requests_unsent;
+    return;
+  }
+  rte_mbuf* m = rte_pktmbuf_alloc(f.request_pool);
+  if (m == nullptr) {
+    ++f.work.requests_unsent;
+    return;
+  }
+  constexpr uint16_t kLen =
+      net::kEtherHeaderLen + net::kIpv4MinHeaderLen + net::kUdpHeaderLen + proto::kMoldRequestLen;
+  uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kLen));
+  RTE_VERIFY(p != nullptr);
+  const conf::MacAddress dst = unpack_mac(mac);
+  std::memcpy(p, dst.data(), 6);
+  std::memcpy(p + 6, f.src_mac.data(), 6);
+  net::store_be16(p + 12, net::kEtherTypeIpv4);
+  uint8_t* ip = p + net::kEtherHeaderLen;
+  std::memset(ip, 0, net::kIpv4MinHeaderLen);
+  ip[0] = 0x45;
+  net::store_be16(ip + 2, kLen - net::kEtherHeaderLen);
+  ip[6] = 0x40;  // DF
+  ip[8] = 64;
+  ip[9] = net::kIpProtoUdp;
+  net::store_be32(ip + 12, f.src_ipv4);
+  net::store_be32(ip + 16, f.cfg.retransmit->server_ipv4);
+  net::store_be16(ip + 10, net::inet_checksum(ip, net::kIpv4MinHeaderLen));
+  uint8_t* udp = ip + net::kIpv4MinHeaderLen;
+  net::store_be16(udp, f.src_udp);
+  net::store_be16(udp + 2, f.cfg.retransmit->server_udp);
+  net::store_be16(udp + 4, net::kUdpHeaderLen + proto::kMoldRequestLen);
+  net::store_be16(udp + 6, 0);  // UDP checksum optional over IPv4
+  proto::MoldRequest req;
+  std::memcpy(req.session.bytes, session, proto::kMoldSessionLen);
+  req.sequence = first;
+  req.count = count;
+  proto::build_mold_request(udp + net::kUdpHeaderLen, proto::kMoldRequestLen, req);
+  if (tx_send(*f.request_path, &m, 1, *f.stats, f.source) == 1)
+    ++f.work.requests_sent;
+  else
+    ++f.work.requests_unsent;
+}
+
+void FeedSink::event(const Event& e) {
+  FeedRuntime& f = *feed;
+  if (f.events.size() < f.events.capacity())
+    f.events.push_back(e);
+  else
+    ++f.events_unlisted;
+}
+
+void FeedSink::books_unknown() {
+  ++feed->work.books_unknown_marks;
+  feed->book.mark_all_unknown();
+}
+
+void FeedSink::books_reset() {
+  ++feed->work.books_resets;
+  feed->book.reset_all();
+}
+
+}  // namespace integrity
+
+namespace {
+
+// The UDP payload of a frame the classifier already validated (Ethernet, optional tag, IPv4).
+bool udp_payload(const rte_mbuf* m, const uint8_t*& payload, uint16_t& len) {
+  const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  size_t off = 12;
+  uint16_t type = net::load_be16(p + off);
+  if (type == net::kEtherTypeVlan || type == net::kEtherTypeQinq) off += net::kVlanTagLen;
+  off += 2;
+  const uint8_t* ip = p + off;
+  const size_t ihl = (ip[0] & 0x0fu) * 4u;
+  const uint8_t* udp = ip + ihl;
+  const uint16_t udp_len = net::load_be16(udp + 4);
+  if (udp_len < net::kUdpHeaderLen) return false;
+  payload = udp + net::kUdpHeaderLen;
+  len = static_cast<uint16_t>(udp_len - net::kUdpHeaderLen);
+  return true;
+}
+
+class IntegrityLcore {
+ public:
+  IntegrityLcore(Runtime& rt, LcoreRuntime& self) : rt_(rt), self_(self) {
+    capture_clock_ = rt.cfg->run.clock == conf::ClockSource::capture;
+    ts_offset_ = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
+    const int flag = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
+    ts_flag_ = flag >= 0 ? (uint64_t{1} << flag) : 0;
+  }
+
+  // Time of a packet: its capture timestamp in capture mode, else the rx TSC as UTC.
+  uint64_t packet_ns(rte_mbuf* m) {
+    if (capture_clock_ && ts_offset_ >= 0 && (m->ol_flags & ts_flag_)) {
+      // net_pcap stamps microseconds (libpcap opens captures at that precision).
+      const uint64_t ns = *RTE_MBUF_DYNFIELD(m, ts_offset_, uint64_t*) * 1000;
+      if (ns > capture_now_) capture_now_ = ns;
+      return ns;
+    }
+    return rt_.tsc_to_utc_ns(*rx_tsc_field(m, rt_.rx_tsc_offset));
+  }
+  uint64_t now() const { return capture_clock_ ? capture_now_ : rt_.tsc_to_utc_ns(rte_rdtsc()); }
+
+  void on_packet(const RingMsg& msg, rte_mbuf* m) {
+    const Runtime::FeedClass& fc = rt_.feed_of_class[msg.class_id];
+    self_.stats->classes[msg.class_id].delivered.inc();
+    if (fc.feed == Runtime::kNoFeed) {
+      done_.add(msg, m);
+      return;
+    }
+    integrity::FeedRuntime& f = *rt_.feeds[fc.feed];
+    ++f.work.packets;
+    const uint8_t* payload;
+    uint16_t len;
+    const uint64_t t = packet_ns(m);
+    if (udp_payload(m, payload, len)) {
+      proto::MoldReader r(payload, len, f.errors);
+      if (r.valid()) {
+        const proto::MoldHeader& h = r.header();
+        f.arbiter.on_packet(fc.line, reinterpret_cast<const uint8_t*>(h.session.bytes), h.sequence,
+                            h.count, t);
+        for (proto::MoldBlock b; r.next(b);)
+          f.arbiter.on_message(fc.line, b.sequence, b.data, b.len, t);
+      } else {
+        ++f.work.not_mold;
+      }
+    }
+    done_.add(msg, m);
+  }
+
+  void on_burst_end() { done_.flush(); }
+
+  // Every loop, work or not: windows, re-requests, losses and staleness run on time.
+  void on_loop() {
+    const uint64_t t = now();
+    for (auto& f : rt_.feeds) f->arbiter.tick(t);
+  }
+
+  void finish() {
+    const uint64_t t = now();
+    for (auto& f : rt_.feeds) f->arbiter.finish(t);
+  }
+
+ private:
+  Runtime& rt_;
+  LcoreRuntime& self_;
+  BulkFree done_{rt_};
+  bool capture_clock_ = false;
+  int ts_offset_ = -1;
+  uint64_t ts_flag_ = 0;
+  uint64_t capture_now_ = 0;
+};
+
+}  // namespace
+
+int integrity_lcore_main(Runtime& rt, LcoreRuntime& self) {
+  IntegrityLcore lcore(rt, self);
+  consume_until_end(rt, self, lcore);
+  // Shutdown: open gaps become lost ranges, held messages are applied; then storage is told.
+  lcore.finish();
+  send_end(self.storage_out, self.index, rt.force_stop);
+  return 0;
+}
+
+}  // namespace sy
