@@ -700,6 +700,7 @@ class Parser {
     parse_rings(top);
     parse_classify(top);
     parse_run(top);
+    parse_control(top);
   }
 
  private:
@@ -1073,6 +1074,16 @@ class Parser {
     read_enum(m, "unclassified_priority", c.unclassified_priority);
   }
 
+  void parse_control(const MapView& top) {
+    ControlConfig& c = cfg_.control;
+    c.mark = section_mark(top, "control");
+    const Entry* e = top.get("control");
+    if (!e) return;
+    const MapView m(e->value, where(*e), "control", "control");
+    read_string(m, "integrity_report", c.integrity_report);
+    read_int(m, "report_interval_ms", c.report_interval_ms);
+  }
+
   void parse_run(const MapView& top) {
     RunConfig& r = cfg_.run;
     r.mark = section_mark(top, "run");
@@ -1330,6 +1341,11 @@ std::string dump_resolved(const Config& cfg) {
   out << YAML::Key << "classify" << YAML::Value << YAML::BeginMap;
   emit_bool(out, "capture_unclassified", cfg.classify.capture_unclassified);
   emit_string(out, "unclassified_priority", to_string(cfg.classify.unclassified_priority));
+  out << YAML::EndMap;
+
+  out << YAML::Key << "control" << YAML::Value << YAML::BeginMap;
+  emit_string(out, "integrity_report", cfg.control.integrity_report);
+  emit_int(out, "report_interval_ms", cfg.control.report_interval_ms);
   out << YAML::EndMap;
 
   out << YAML::Key << "run" << YAML::Value << YAML::BeginMap;

@@ -201,6 +201,12 @@ struct RunConfig {
   SourceMark mark;
 };
 
+struct ControlConfig {
+  std::string integrity_report;     // path of the integrity report (JSON); empty: not written
+  uint32_t report_interval_ms = 1000;  // how often it is rewritten while running (0: at exit only)
+  SourceMark mark;
+};
+
 struct Config {
   std::string source_file;  // absolute path of the YAML file
   std::string source_dir;   // its directory: relative paths resolve against it
@@ -212,6 +218,7 @@ struct Config {
   RingConfig rings;
   ClassifyConfig classify;
   RunConfig run;
+  ControlConfig control;
 
   const PortConfig* find_port(const std::string& name) const;
   const LcoreConfig* find_role(Role role) const;  // first lcore with that role

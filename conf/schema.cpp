@@ -200,6 +200,12 @@ std::vector<SchemaKey> build_schema() {
                "Priority of class other."});
 
   // --- run ---------------------------------------------------------------------------------
+  k.push_back({"control", "map", "{}", "", "", "The control side: reports."});
+  k.push_back({"control.integrity_report", "string", "\"\"", "", "a file path",
+               "Where the integrity report (JSON) is written, periodically and at exit; "
+               "relative to the working directory; empty: not written."});
+  k.push_back({"control.report_interval_ms", "integer", "1000", "ms", "0..3600000",
+               "How often the integrity report is rewritten while running; 0: at exit only."});
   k.push_back({"run", "map", "{}", "", "", "When the run stops."});
   k.push_back({"run.clock", "enum", "tsc", "", "tsc|capture",
                "Time for windows, timeouts and staleness: tsc (live), or capture (the replayed "

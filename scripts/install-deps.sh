@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential clang meson ninja-build pkg-config
   dpdk dpdk-dev libdpdk-dev liburing-dev libyaml-cpp-dev libgtest-dev nlohmann-json3-dev
-  libpcap-dev python3-pyelftools tshark iproute2 fio
+  libpcap-dev python3-pyelftools python3-jsonschema tshark iproute2 fio
 )
 
 missing=()

@@ -13,7 +13,13 @@
 #include "lcore/control.hpp"
 #include "lcore/pipeline.hpp"
 #include "src/common/exit_code.hpp"
+#include "src/integrity_report.hpp"
 #include "src/summary.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 namespace sy {
 
@@ -30,6 +36,46 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 }
+
+// Rewrites the integrity report every interval from the feeds' snapshots. A non-EAL thread:
+// file work never runs on an lcore.
+class Reporter {
+ public:
+  Reporter(const Runtime& rt, const std::string& path, uint32_t interval_ms)
+      : rt_(rt), path_(path), interval_(interval_ms) {
+    if (!path.empty() && interval_ms > 0) thread_ = std::thread([this] { loop(); });
+  }
+  ~Reporter() { stop(); }
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  uint64_t failures() const { return failures_; }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
+      std::string error;
+      if (!write_report(path_, integrity_report_live(rt_), &error)) {
+        if (failures_++ == 0) std::cerr << "switchyard: integrity report: " << error << "\n";
+      }
+    }
+  }
+
+  const Runtime& rt_;
+  std::string path_;
+  std::chrono::milliseconds interval_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  uint64_t failures_ = 0;
+};
 
 }  // namespace
 
@@ -72,11 +118,20 @@ int run_appliance(const Options& opts) {
     return kExitRuntimeFailure;
   }
 
+  Reporter reporter(rt, cfg.control.integrity_report, cfg.control.report_interval_ms);
   const StopOutcome stop = run_control(rt, g_signals);
+  reporter.stop();
   drain_leftovers(rt);
   const Summary summary =
       collect_summary(rt, stop, plan.hugepages ? "hugepages" : "--no-huge (no hugepages)");
   std::cout << summary.to_text() << std::flush;
+  if (!cfg.control.integrity_report.empty()) {
+    std::string error;
+    if (!write_report(cfg.control.integrity_report, integrity_report_final(rt, summary), &error)) {
+      std::cerr << "switchyard: integrity report: " << error << "\n";
+      code = kExitRuntimeFailure;
+    }
+  }
   if (!opts.summary_json.empty()) {
     std::ofstream out(opts.summary_json);
     out << summary.to_json().dump(2) << "\n";

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "drivers/ports.hpp"
+#include "lcore/integrity/feed_runtime.hpp"
 
 namespace sy {
 
@@ -110,6 +111,32 @@ Summary collect_summary(const Runtime& rt, const StopOutcome& stop, const std::s
     s.lcores.push_back(l);
   }
 
+  // Market data: what the integrity lcore made of the feed classes (the lcore has returned).
+  for (const auto& f : rt.feeds) {
+    FeedTotals t;
+    t.name = f->cfg.name;
+    t.state = integrity::to_string(f->arbiter.state());
+    const integrity::FeedCounters& c = f->arbiter.counters();
+    for (size_t l = 0; l < integrity::kLines; ++l)
+      t.received += f->arbiter.line(static_cast<integrity::Line>(l)).messages;
+    t.applied = c.applied;
+    t.recovered = c.applied_recovered;
+    t.duplicates = c.duplicates;
+    t.gaps = c.gaps_detected;
+    t.lost = c.lost;
+    t.lost_ranges = f->arbiter.lost_ranges().size() + c.lost_ranges_unlisted;
+    t.decode_errors = f->errors.total();
+    t.records = f->work.records;
+    t.records_dropped = f->work.records_dropped;
+    s.feeds.push_back(t);
+    // Records the appliance itself could not hand to storage are capacity loss.
+    s.lost += t.records_dropped;
+    if (t.received != t.applied + t.duplicates)
+      s.identity_violations.push_back(
+          "feed " + t.name + ": messages received " + std::to_string(t.received) + " != applied " +
+          std::to_string(t.applied) + " + duplicates " + std::to_string(t.duplicates));
+  }
+
   // The counting identity, for every port, every class and every stage.
   for (const auto& p : s.ports)
     if (!p.identity_holds())
@@ -158,6 +185,18 @@ nlohmann::json Summary::to_json() const {
                {"detail", stop.detail}};
   j["eal_memory"] = eal_mode;
   j["lost"] = lost;
+  for (const auto& f : feeds)
+    j["feeds"][f.name] = {{"state", f.state},
+                          {"received", f.received},
+                          {"applied", f.applied},
+                          {"recovered", f.recovered},
+                          {"duplicates", f.duplicates},
+                          {"gaps", f.gaps},
+                          {"lost", f.lost},
+                          {"lost_ranges", f.lost_ranges},
+                          {"decode_errors", f.decode_errors},
+                          {"records", f.records},
+                          {"records_dropped", f.records_dropped}};
   j["identity_violations"] = identity_violations;
   for (const auto& p : ports) j["ports"][p.name] = flow_json(p);
   for (const auto& p : tx_ports) j["tx_ports"][p.name] = flow_json(p);
@@ -209,6 +248,21 @@ std::string Summary::to_text() const {
                   static_cast<unsigned long>(c.received), static_cast<unsigned long>(c.bytes),
                   static_cast<unsigned long>(c.delivered),
                   static_cast<unsigned long>(c.dropped_total()), drops_text(c.dropped).c_str());
+    o << line;
+  }
+  if (!feeds.empty())
+    o << "\nFEED         STATE       RECEIVED     APPLIED (RECOVERED)  DUPLICATES  GAPS  LOST "
+         "(RANGES)  DECODE ERR   RECORDS (DROPPED)\n";
+  for (const auto& f : feeds) {
+    std::snprintf(line, sizeof line,
+                  "%-12s %-8s %11lu %11lu (%9lu) %11lu %5lu %5lu (%6lu) %11lu %9lu (%7lu)\n",
+                  f.name.c_str(), f.state.c_str(), static_cast<unsigned long>(f.received),
+                  static_cast<unsigned long>(f.applied), static_cast<unsigned long>(f.recovered),
+                  static_cast<unsigned long>(f.duplicates), static_cast<unsigned long>(f.gaps),
+                  static_cast<unsigned long>(f.lost), static_cast<unsigned long>(f.lost_ranges),
+                  static_cast<unsigned long>(f.decode_errors),
+                  static_cast<unsigned long>(f.records),
+                  static_cast<unsigned long>(f.records_dropped));
     o << line;
   }
   o << "\nLCORE ROLE        CPU        RX     IN (RING)    TX SENT  TX DROP   BUSY%\n";

@@ -40,8 +40,15 @@ struct LcoreTotals {
   uint64_t tx_packets = 0, tx_dropped = 0;
 };
 
+struct FeedTotals {
+  std::string name, state;
+  uint64_t received = 0, applied = 0, recovered = 0, duplicates = 0, gaps = 0, lost = 0;
+  uint64_t lost_ranges = 0, decode_errors = 0, records = 0, records_dropped = 0;
+};
+
 struct Summary {
   StopOutcome stop;
+  std::vector<FeedTotals> feeds;
   std::vector<FlowTotals> ports;     // rx side, NIC counters folded in
   std::vector<FlowTotals> tx_ports;  // what the appliance sent
   std::vector<ClassTotals> classes;

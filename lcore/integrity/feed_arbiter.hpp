@@ -136,6 +136,8 @@ class FeedArbiter {
   size_t open_gaps() const { return gaps_.size(); }
   size_t buffered() const { return buffered_; }
   bool mid_session() const { return mid_session_; }
+  bool has_session() const { return have_session_; }
+  const uint8_t* session() const { return session_; }  // 10 bytes, valid if has_session()
   // Lost ranges in the order they were declared (bounded; see lost_ranges_unlisted).
   const std::vector<LostRange>& lost_ranges() const { return lost_ranges_; }
   static constexpr size_t kMaxListedLostRanges = 4096;

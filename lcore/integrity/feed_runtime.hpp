@@ -17,6 +17,7 @@
 #include "src/book/order_book.hpp"
 #include "src/book/reference_prices.hpp"
 #include "src/common/canonical_record.hpp"
+#include "src/common/seqlock.hpp"
 #include "src/proto/moldudp64.hpp"
 #include "src/proto/proto_error.hpp"
 
@@ -41,6 +42,19 @@ struct FeedWork {
 };
 
 class FeedRuntime;
+
+// What the periodic report reads while the lcore runs (published every snapshot period).
+struct FeedSnapshot {
+  FeedCounters counters;
+  LineHealth lines[kLines];
+  FeedWork work;
+  uint64_t proto_errors[proto::kProtoErrorCount];
+  uint64_t mold_messages_lost;
+  uint64_t published_ns;
+  FeedState state;
+  bool mid_session;
+  uint8_t session[10];
+};
 
 // What the arbiter hands over: applied messages, re-requests, events.
 struct FeedSink {
@@ -89,8 +103,8 @@ class FeedRuntime {
   std::vector<Event> events;
   uint64_t events_unlisted = 0;
 
-  // Per-record context the arbiter's apply needs.
-  bool applying_book_unknown = false;
+  Seqlock<FeedSnapshot> snapshot;
+  void publish_snapshot(uint64_t now_ns);
 };
 
 // ArbiterConfig from the YAML knobs.

@@ -45,6 +45,20 @@ FeedRuntime::FeedRuntime(const conf::FeedConfig& c, uint8_t i, rte_ring* out,
   events.reserve(kMaxEvents);
 }
 
+void FeedRuntime::publish_snapshot(uint64_t now_ns) {
+  FeedSnapshot s{};
+  s.counters = arbiter.counters();
+  for (size_t l = 0; l < kLines; ++l) s.lines[l] = arbiter.line(static_cast<Line>(l));
+  s.work = work;
+  std::memcpy(s.proto_errors, errors.by_reason, sizeof s.proto_errors);
+  s.mold_messages_lost = errors.mold_messages_lost;
+  s.published_ns = now_ns;
+  s.state = arbiter.state();
+  s.mid_session = arbiter.mid_session();
+  if (arbiter.has_session()) std::memcpy(s.session, arbiter.session(), sizeof s.session);
+  snapshot.publish(s);
+}
+
 void FeedSink::apply(uint64_t seq, const uint8_t* msg, uint16_t len, bool recovered, Line from,
                      uint64_t rx_ns) {
   FeedRuntime& f = *feed;
@@ -208,15 +222,24 @@ class IntegrityLcore {
 
   void on_burst_end() { done_.flush(); }
 
-  // Every loop, work or not: windows, re-requests, losses and staleness run on time.
+  // Every loop, work or not: windows, re-requests, losses and staleness run on time; and now
+  // and then a snapshot for the report, which is written off this lcore.
   void on_loop() {
     const uint64_t t = now();
     for (auto& f : rt_.feeds) f->arbiter.tick(t);
+    const uint64_t tsc = rte_rdtsc();
+    if (tsc >= next_snapshot_tsc_) {
+      next_snapshot_tsc_ = tsc + rt_.tsc_hz / 10;
+      for (auto& f : rt_.feeds) f->publish_snapshot(t);
+    }
   }
 
   void finish() {
     const uint64_t t = now();
-    for (auto& f : rt_.feeds) f->arbiter.finish(t);
+    for (auto& f : rt_.feeds) {
+      f->arbiter.finish(t);
+      f->publish_snapshot(t);
+    }
   }
 
  private:
@@ -227,6 +250,7 @@ class IntegrityLcore {
   int ts_offset_ = -1;
   uint64_t ts_flag_ = 0;
   uint64_t capture_now_ = 0;
+  uint64_t next_snapshot_tsc_ = 0;
 };
 
 }  // namespace

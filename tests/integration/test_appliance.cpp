@@ -204,6 +204,21 @@ class Appliance : public ::testing::Test {
 
   json summary() { return json::parse(slurp(dir / "summary.json")); }
 
+  // Validates `report` against docs/contracts/integrity_report.schema.json with Debian's
+  // python3-jsonschema (an implementation independent of ours).
+  void expect_valid_report(const fs::path& report) {
+    const fs::path schema =
+        fs::path(env("SY_SOURCE_ROOT")) / "docs/contracts/integrity_report.schema.json";
+    const Result v = run({"/usr/bin/python3", "-c",
+                          "import json,sys,jsonschema\n"
+                          "s=json.load(open(sys.argv[1]))\n"
+                          "jsonschema.Draft202012Validator.check_schema(s)\n"
+                          "jsonschema.validate(json.load(open(sys.argv[2])), s)\n",
+                          schema.string(), report.string()},
+                         dir / "schema.log");
+    EXPECT_EQ(v.exit_code, 0) << report << ": " << v.out;
+  }
+
   // Every identity the appliance checks, re-checked here from the raw numbers.
   static void expect_identities(const json& s) {
     EXPECT_TRUE(s["identity_violations"].empty()) << s["identity_violations"].dump();
@@ -434,6 +449,43 @@ TEST_F(Appliance, TwoPortsTwoRxLcoresEachMatchTheirTruth) {
   EXPECT_EQ(s["classes"]["itch.A"]["received"], truth[0]["classes"]["itch.A"]["frames"]);
   EXPECT_EQ(s["classes"]["itch.B"]["received"], truth[1]["classes"]["itch.B"]["frames"]);
   EXPECT_EQ(s["classes"]["client1"]["consumed"], truth[0]["classes"]["client1"]["frames"]);
+}
+
+TEST_F(Appliance, IntegrityReportIsWrittenLiveAndAtExitAndMatchesItsSchema) {
+  generate(3000, "lines=80,sessions=20,other=0,malformed=0", 5);
+  const fs::path report = dir / "integrity.json";
+  Background sy(
+      {env("SWITCHYARD_BIN"), "--config", profile.string(), "--set",
+       "ports.wire0.args.rx_pcap=" + pcap.string(), "--set", "run.mode=live", "--set",
+       "eal.file_prefix=sy_it_rep_" + std::to_string(getpid()), "--set",
+       "control.integrity_report=" + report.string(), "--set", "control.report_interval_ms=100",
+       "--summary-json", (dir / "summary.json").string()},
+      dir / "switchyard.log");
+  for (int i = 0; i < 100 && !fs::exists(report); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(report)) << "no periodic report";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const json live = json::parse(slurp(report));
+  EXPECT_EQ(live["final"], false);
+  expect_valid_report(report);
+
+  const Result r = sy.stop(SIGTERM);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const json fin = json::parse(slurp(report));
+  EXPECT_EQ(fin["final"], true);
+  expect_valid_report(report);
+  ASSERT_EQ(fin["feeds"].size(), 1u);
+  const json& feed = fin["feeds"][0];
+  EXPECT_EQ(feed["name"], "itch");
+  // These payloads are random bytes, not MoldUDP64: counted by reason, never applied silently.
+  uint64_t packets = 0;
+  for (const char* c : {"itch.A", "itch.B", "itch.retransmit"})
+    packets += fin["packets"]["classes"][c]["consumed"].get<uint64_t>();
+  EXPECT_EQ(feed["packets"].get<uint64_t>(), packets);
+  EXPECT_EQ(
+      feed["messages"]["received"].get<uint64_t>(),
+      feed["messages"]["applied"].get<uint64_t>() + feed["messages"]["duplicates"].get<uint64_t>());
+  EXPECT_EQ(fin["packets"]["ports"]["wire0"]["received"], 3000);
 }
 
 TEST_F(Appliance, ExpectFramesEndsTheBatch) {
