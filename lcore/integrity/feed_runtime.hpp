@@ -13,6 +13,7 @@
 
 #include "conf/config.hpp"
 #include "lcore/integrity/feed_arbiter.hpp"
+#include "lcore/integrity/message_path.hpp"
 #include "lcore/stats.hpp"
 #include "src/book/order_book.hpp"
 #include "src/book/reference_prices.hpp"
@@ -106,9 +107,6 @@ class FeedRuntime {
   Seqlock<FeedSnapshot> snapshot;
   void publish_snapshot(uint64_t now_ns);
 };
-
-// ArbiterConfig from the YAML knobs.
-ArbiterConfig arbiter_config(const conf::FeedConfig& cfg);
 
 }  // namespace integrity
 }  // namespace sy

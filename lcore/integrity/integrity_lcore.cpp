@@ -8,28 +8,13 @@
 
 #include "lcore/consumer.hpp"
 #include "lcore/integrity/feed_runtime.hpp"
+#include "lcore/integrity/message_path.hpp"
 #include "lcore/runtime.hpp"
 #include "src/net/wire.hpp"
 #include "src/proto/itch50.hpp"
 
 namespace sy {
 namespace integrity {
-
-ArbiterConfig arbiter_config(const conf::FeedConfig& cfg) {
-  const conf::FeedIntegrityConfig& g = cfg.integrity;
-  ArbiterConfig a;
-  a.window_ns = uint64_t{g.window_us} * 1000;
-  a.retry_interval_ns = uint64_t{g.rerequest_interval_ms} * 1'000'000;
-  a.max_retries = g.rerequest_retries;
-  a.lost_after_ns = uint64_t{g.lost_after_ms} * 1'000'000;
-  a.min_request_gap_ns = uint64_t{g.rerequest_min_gap_us} * 1000;
-  a.max_request_messages = g.rerequest_max_messages;
-  a.stale_after_ns = uint64_t{g.stale_after_ms} * 1'000'000;
-  a.buffer_slots = g.buffer_messages;
-  a.max_gaps = g.max_gaps;
-  a.rerequest = cfg.retransmit.has_value();
-  return a;
-}
 
 FeedRuntime::FeedRuntime(const conf::FeedConfig& c, uint8_t i, rte_ring* out,
                          const BookCapacityConfig& capacity)
@@ -62,25 +47,9 @@ void FeedRuntime::publish_snapshot(uint64_t now_ns) {
 void FeedSink::apply(uint64_t seq, const uint8_t* msg, uint16_t len, bool recovered, Line from,
                      uint64_t rx_ns) {
   FeedRuntime& f = *feed;
-  proto::ItchMessage m;
-  if (!proto::decode_itch(msg, len, m, f.errors)) return;  // counted by reason
-  ++f.work.decoded;
   alignas(64) CanonicalRecord rec;
-  proto::to_canonical(m, rec);
-  rec.rx_ns = rx_ns;
-  rec.sequence = seq;
-  rec.feed = f.index;
-  if (recovered) rec.flags |= kRecRecovered;
-  if (from == Line::b) rec.flags |= kRecLineB;
-  if (rec.kind == CanonicalKind::directory) {
-    book::Symbol symbol;
-    std::memcpy(symbol.data(), m.stock, symbol.size());
-    f.book.apply(rec, symbol);
-  } else {
-    f.book.apply(rec);
-  }
-  if (const book::InstrumentState* st = f.book.instrument(rec.locate); st && st->book_unknown)
-    rec.flags |= kRecBookUnknown;
+  if (!build_record(seq, msg, len, recovered, from, rx_ns, f.index, f.book, f.errors, rec)) return;
+  ++f.work.decoded;
   if (rte_ring_sp_enqueue_elem(f.canonical_out, &rec, sizeof rec) == 0)
     ++f.work.records;
   else
@@ -205,18 +174,9 @@ class IntegrityLcore {
     const uint8_t* payload;
     uint16_t len;
     const uint64_t t = packet_ns(m);
-    if (udp_payload(m, payload, len)) {
-      proto::MoldReader r(payload, len, f.errors);
-      if (r.valid()) {
-        const proto::MoldHeader& h = r.header();
-        f.arbiter.on_packet(fc.line, reinterpret_cast<const uint8_t*>(h.session.bytes), h.sequence,
-                            h.count, t);
-        for (proto::MoldBlock b; r.next(b);)
-          f.arbiter.on_message(fc.line, b.sequence, b.data, b.len, t);
-      } else {
-        ++f.work.not_mold;
-      }
-    }
+    if (udp_payload(m, payload, len) &&
+        !integrity::feed_packet(f.arbiter, f.errors, fc.line, payload, len, t))
+      ++f.work.not_mold;
     done_.add(msg, m);
   }
 
