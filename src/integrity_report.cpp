@@ -15,6 +15,7 @@ namespace sy {
 namespace {
 
 constexpr const char* kSchema = "switchyard.integrity_report.v1";
+constexpr size_t kMaxTopOfBook = 4096;  // instruments listed with their top of book
 
 uint64_t wall_ns() {
   timespec ts{};
@@ -149,11 +150,27 @@ nlohmann::json integrity_report_final(const Runtime& rt, const Summary& summary)
       book[book::to_string(res)] = f->book.count(res);
     }
     uint64_t known = 0, unknown = 0;
-    for (uint32_t loc = 1; loc <= f->book.capacity().max_instruments; ++loc)
-      if (const book::InstrumentState* st = f->book.instrument(static_cast<uint16_t>(loc))) {
-        ++known;
-        unknown += st->book_unknown;
-      }
+    nlohmann::json top = nlohmann::json::array();
+    for (uint32_t loc = 1; loc <= f->book.capacity().max_instruments; ++loc) {
+      const auto locate = static_cast<uint16_t>(loc);
+      const book::InstrumentState* st = f->book.instrument(locate);
+      if (st == nullptr) continue;
+      ++known;
+      unknown += st->book_unknown;
+      if (top.size() >= kMaxTopOfBook) continue;
+      const book::Bbo b = f->book.bbo(locate);
+      top.push_back({{"locate", loc},
+                     {"symbol", std::string(st->symbol.data(), st->symbol.size())},
+                     {"book_unknown", st->book_unknown},
+                     {"bid_price", b.has_bid ? b.bid.price : 0},
+                     {"bid_shares", b.has_bid ? b.bid.shares : 0},
+                     {"ask_price", b.has_ask ? b.ask.price : 0},
+                     {"ask_shares", b.has_ask ? b.ask.shares : 0},
+                     {"last_price", st->has_last_trade ? st->last_price : 0},
+                     {"volume", st->volume},
+                     {"live_orders", st->live_orders}});
+    }
+    j["books"]["top"] = top;
     j["books"]["results"] = book;
     j["books"]["instruments"] = known;
     j["books"]["instruments_unknown"] = unknown;
