@@ -11,144 +11,19 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+#include "tests/integration/harness.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr) ADD_FAILURE() << name << " is not set (run through meson test)";
-  return v ? v : "";
-}
-
-struct Result {
-  int exit_code = -1;
-  std::string out;  // stdout + stderr
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs argv with a time limit; SIGTERM after `term_after` if given (live-mode tests).
-Result run(const std::vector<std::string>& argv, const fs::path& log,
-           std::chrono::milliseconds term_after = std::chrono::milliseconds(0),
-           std::chrono::seconds limit = std::chrono::seconds(120)) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  const auto start = std::chrono::steady_clock::now();
-  bool termed = false;
-  int status = 0;
-  for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    const auto elapsed = std::chrono::steady_clock::now() - start;
-    if (term_after.count() && !termed && elapsed >= term_after) {
-      kill(pid, SIGTERM);
-      termed = true;
-    }
-    if (elapsed >= limit) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      ADD_FAILURE() << argv[0] << " did not finish within " << limit.count() << " s";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  Result res;
-  res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  res.out = slurp(log);
-  return res;
-}
-
-// A child process started in the background, for tests that need two peers at once.
-class Background {
- public:
-  // stdin_pipe: the child's stdin is a pipe the test writes to with send().
-  Background(const std::vector<std::string>& argv, const fs::path& log, bool stdin_pipe = false)
-      : log_(log) {
-    int fds[2] = {-1, -1};
-    if (stdin_pipe && pipe(fds) != 0) ADD_FAILURE() << "pipe";
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      if (stdin_pipe) {
-        dup2(fds[0], 0);
-        close(fds[1]);
-      }
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execvp(args[0], args.data());
-      _exit(127);
-    }
-    if (stdin_pipe) {
-      close(fds[0]);
-      stdin_ = fds[1];
-    }
-  }
-  void send(const std::string& line) {
-    ASSERT_EQ(write(stdin_, line.data(), line.size()), static_cast<ssize_t>(line.size()));
-  }
-  // Closes stdin and waits for the child to exit by itself.
-  Result wait_exit(std::chrono::seconds limit = std::chrono::seconds(30)) {
-    if (stdin_ >= 0) close(stdin_);
-    stdin_ = -1;
-    return stop(0, limit);
-  }
-  ~Background() {
-    if (stdin_ >= 0) close(stdin_);
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Sends `sig`, waits up to `limit`; returns the exit code (128+signal if killed).
-  Result stop(int sig, std::chrono::seconds limit = std::chrono::seconds(30)) {
-    if (sig != 0) kill(pid_, sig);
-    const auto start = std::chrono::steady_clock::now();
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() - start > limit) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        ADD_FAILURE() << "process did not stop within " << limit.count() << " s";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    pid_ = -1;
-    Result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = slurp(log_);
-    return r;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  fs::path log_;
-};
+using namespace sy::testing;
 
 class Appliance : public ::testing::Test {
  protected:
