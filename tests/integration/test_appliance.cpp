@@ -145,12 +145,29 @@ TEST_F(Appliance, SummaryEqualsGroundTruthPerClassAndReason) {
 }
 
 TEST_F(Appliance, BundledCaptureIsReproducibleAndMatchesItsTruth) {
+  // conf/traffic/README.md: the itch feed's lines merged with a classification mix.
   const fs::path bundled = fs::path(env("SY_SOURCE_ROOT")) / "conf/traffic";
-  const json truth = generate(20000, "lines=60,sessions=20,other=10,malformed=8,local=2", 1, {},
-                              {"--rate-pps", "100000"});
-  EXPECT_EQ(slurp(pcap), slurp(bundled / "default.pcap"))
-      << "conf/traffic/default.pcap differs from the generator's output: see its README";
-  EXPECT_EQ(truth, json::parse(slurp(bundled / "default.truth.json")));
+  const fs::path itch = dir / "itch.pcap", mix = dir / "mix.pcap", merged = dir / "merged.pcap";
+  Result g = run({env("SWITCHYARD_ITCH_BIN"), "--config", profile.string(), "--messages", "20000",
+                  "--seed", "1", "--instruments", "8", "--faults",
+                  "loss_a=3,loss_b=2,duplicate=2,reorder=1,malformed=2", "--out", itch.string()},
+                 dir / "gen-itch.log");
+  ASSERT_EQ(g.exit_code, 0) << g.out;
+  g = run({env("SWITCHYARD_TRAFFIC_BIN"), "--config", profile.string(), "--frames", "10000",
+           "--seed", "1", "--mix", "lines=0,sessions=50,other=25,malformed=20,local=5",
+           "--rate-pps", "200000", "--start-ns", "1704101400000000000", "--out", mix.string()},
+          dir / "gen-mix.log");
+  ASSERT_EQ(g.exit_code, 0) << g.out;
+  g = run(
+      {"/usr/bin/mergecap", "-F", "nsecpcap", "-w", merged.string(), itch.string(), mix.string()},
+      dir / "merge.log");
+  ASSERT_EQ(g.exit_code, 0) << g.out;
+  EXPECT_TRUE(slurp(merged) == slurp(bundled / "default.pcap"))
+      << "conf/traffic/default.pcap differs from the generators' output: see its README";
+  const json itch_truth = json::parse(slurp(dir / "itch.truth.json"));
+  const json mix_truth = json::parse(slurp(dir / "mix.truth.json"));
+  EXPECT_EQ(itch_truth, json::parse(slurp(bundled / "default.itch.truth.json")));
+  EXPECT_EQ(mix_truth, json::parse(slurp(bundled / "default.mix.truth.json")));
 
   // The default profile as shipped (no rx_pcap override) replays the bundled capture.
   const Result r = run({env("SWITCHYARD_BIN"), "--config", profile.string(), "--set",
@@ -160,9 +177,22 @@ TEST_F(Appliance, BundledCaptureIsReproducibleAndMatchesItsTruth) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json s = summary();
   expect_identities(s);
-  EXPECT_EQ(s["ports"]["wire0"]["received"], truth["frames"]);
-  for (const auto& [name, t] : truth["classes"].items())
-    EXPECT_EQ(s["classes"][name]["received"], t["frames"]) << name;
+  EXPECT_EQ(s["ports"]["wire0"]["received"].get<uint64_t>(),
+            itch_truth["frames"].get<uint64_t>() + mix_truth["frames"].get<uint64_t>());
+  for (const auto& [name, t] : mix_truth["classes"].items())
+    if (name.rfind("itch.", 0) != 0) {
+      EXPECT_EQ(s["classes"][name]["received"], t["frames"]) << name;
+    }
+  const json& lines = itch_truth["feeds"]["itch"]["lines"];
+  EXPECT_EQ(s["classes"]["itch.A"]["received"], lines["A"]["packets"]);
+  EXPECT_EQ(s["classes"]["itch.B"]["received"], lines["B"]["packets"]);
+  const json& feed = s["feeds"]["itch"];
+  const json& ft = itch_truth["feeds"]["itch"];
+  EXPECT_EQ(feed["applied"], ft["applied"]);
+  EXPECT_EQ(feed["duplicates"], ft["duplicates"]);
+  EXPECT_EQ(feed["lost"], 0);
+  EXPECT_EQ(feed["state"], "ended");
+  EXPECT_EQ(feed["records"], ft["decoded"]);
   // ARP requests for our address were answered through the shared tx queue's owner.
   EXPECT_GT(s["tx_ports"]["wire0"]["received"].get<uint64_t>(), 0u);
   EXPECT_EQ(s["tx_ports"]["wire0"]["received"], s["tx_ports"]["wire0"]["delivered"]);
