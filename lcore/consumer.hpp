@@ -6,6 +6,8 @@
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
 
+#include <concepts>
+
 #include "lcore/idle.hpp"
 #include "lcore/runtime.hpp"
 
@@ -43,7 +45,12 @@ void consume_until_end(Runtime& rt, LcoreRuntime& self, Handler& handler) {
       }
       handler.on_burst_end();
     }
-    if constexpr (requires { handler.on_loop(); }) handler.on_loop();  // timers, side inputs
+    // Timers and side inputs (e.g. storage's canonical ring); what they did counts as work, so
+    // the idle policy does not sleep on a backlog.
+    if constexpr (requires { { handler.on_loop() } -> std::convertible_to<uint32_t>; })
+      work += handler.on_loop();
+    else if constexpr (requires { handler.on_loop(); })
+      handler.on_loop();
     if (work) stats.busy_loops.inc();
     if (stats.in_ends.get() == producers) break;
     if (rt.force_stop.load(std::memory_order_relaxed)) break;

@@ -144,6 +144,27 @@ void build_feeds(Runtime& rt, const conf::Config& cfg, LcoreRuntime& integrity) 
   }
 }
 
+// With rings.on_full: wait, the rx lcore relies on ring backpressure; if the rings a port's
+// packets can sit in hold more mbufs than its pool has, the pool runs dry first and the PMD drops
+// what it read (nic_no_mbuf). That configuration cannot do what it says: refuse it.
+void check_mbuf_budget(const conf::Config& cfg, const std::vector<uint16_t>& rx_queues) {
+  if (cfg.rings.on_full != conf::FullPolicy::wait) return;
+  for (size_t p = 0; p < cfg.ports.size(); ++p) {
+    const conf::PortConfig& port = cfg.ports[p];
+    const uint64_t lcores = cfg.lcores.size();
+    const uint64_t need = uint64_t{rx_queues[p]} *
+                              (uint64_t{port.rx_descriptors} + cfg.rings.md_size +
+                               cfg.rings.order_size + cfg.rings.capture_size) +
+                          lcores * (uint64_t{port.mbuf_cache} * 3 / 2) + cfg.rings.burst;
+    if (port.mbufs < need)
+      throw conf::ConfigError(
+          port.mark, "ports[" + std::to_string(p) + "].mbufs",
+          std::to_string(port.mbufs) + " mbufs cannot back rings.on_full: wait: the rx " +
+              "descriptors, the md/order/capture rings and the lcore caches can hold " +
+              std::to_string(need) + "; raise mbufs or lower the ring sizes");
+  }
+}
+
 }  // namespace
 
 void build_pipeline(Runtime& rt, const conf::Config& cfg) {
@@ -215,6 +236,7 @@ void build_pipeline(Runtime& rt, const conf::Config& cfg) {
     }
   }
 
+  check_mbuf_budget(cfg, next_rx_queue);
   for (uint16_t p = 0; p < cfg.ports.size(); ++p)
     drivers::bring_up_port(*rt.ports[p], next_rx_queue[p], tx_queues[p], p);
 

@@ -18,7 +18,16 @@ class StorageLcore {
     done_.add(msg, m);
   }
   void on_burst_end() { done_.flush(); }
-  void on_loop() { drain_records(); }
+  // Up to kRecordBurst x kRecordBurstsPerLoop records per loop; the count is the loop's work.
+  uint32_t on_loop() {
+    uint32_t n = 0;
+    for (unsigned i = 0; i < kRecordBurstsPerLoop; ++i) {
+      const unsigned got = drain_records();
+      n += got;
+      if (got < kRecordBurst) break;
+    }
+    return n;
+  }
 
   // Records the integrity lcore enqueued before its end marker are all visible once the end
   // marker is (ring tails are released after the data): drain until empty.
@@ -38,6 +47,7 @@ class StorageLcore {
   }
 
   static constexpr unsigned kRecordBurst = 64;
+  static constexpr unsigned kRecordBurstsPerLoop = 16;
   Runtime& rt_;
   LcoreStats& stats_;
   BulkFree done_;

@@ -110,12 +110,13 @@ int run_appliance(const Options& opts) {
     build_pipeline(rt, cfg);
     launch_workers(rt);
   } catch (const std::exception& e) {
-    std::cerr << "switchyard: " << e.what() << "\n";
+    const bool config = dynamic_cast<const conf::ConfigError*>(&e) != nullptr;
+    std::cerr << (config ? "" : "switchyard: ") << e.what() << "\n";
     rt.force_stop.store(true);
     rte_eal_mp_wait_lcore();
     teardown_pipeline(rt);
     rte_eal_cleanup();
-    return kExitRuntimeFailure;
+    return config ? kExitConfigError : kExitRuntimeFailure;
   }
 
   Reporter reporter(rt, cfg.control.integrity_report, cfg.control.report_interval_ms);
