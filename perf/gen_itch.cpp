@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "                       --messages N --seed S [--instruments K] [--per-packet M] [--pps R]\n"
     "                       [--b-delay-ns NS] [--heartbeats H] [--heartbeat-gap-ns NS]\n"
     "                       [--end-of-session N] [--start-ns NS]\n"
+    "                       [--mix A=30,F=6,E=10,C=4,X=10,D=16,U=14,P=6,Q=1,H=3]\n"
     "                       [--faults loss_a=2,loss_b=2,loss_both=1,duplicate=3,reorder=1,"
     "session_change=0,malformed=2]\n"
     "                       --out FILE.pcap\n"
@@ -103,6 +104,12 @@ Options parse_args(int argc, char** argv) {
     } else if (name == "--faults") {
       try {
         o.spec.faults = sy::traffic::parse_itch_faults(value());
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+      }
+    } else if (name == "--mix") {
+      try {
+        o.spec.mix = sy::traffic::parse_itch_mix(value());
       } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
       }

@@ -80,7 +80,7 @@ std::string symbol_for(uint32_t locate) {
 
 class Exchange {
  public:
-  Exchange(uint32_t instruments, SplitMix64& rng) : rng_(rng) {
+  Exchange(uint32_t instruments, const ItchMix& mix, SplitMix64& rng) : mix_(mix), rng_(rng) {
     for (uint32_t i = 1; i <= instruments; ++i) {
       Instrument in{};
       set_alpha(in.stock, sizeof in.stock, symbol_for(i));
@@ -193,6 +193,7 @@ class Exchange {
     orders_.erase(ref);
   }
 
+  ItchMix mix_;
   SplitMix64& rng_;
   std::vector<Instrument> instruments_;
   std::unordered_map<uint64_t, Order> orders_;
@@ -202,13 +203,15 @@ class Exchange {
 };
 
 proto::ItchMessage Exchange::next_flow() {
-  // Percent weights of a busy book: mostly adds, deletes and replaces.
-  static constexpr std::pair<char, uint32_t> kMix[] = {{'A', 30}, {'F', 6},  {'E', 10}, {'C', 4},
-                                                       {'X', 10}, {'D', 16}, {'U', 14}, {'P', 6},
-                                                       {'Q', 1},  {'H', 3}};
-  uint64_t pick = rng_.below(100);
+  const std::pair<char, uint32_t> weights[] = {
+      {'A', mix_.add},    {'F', mix_.add_mpid},      {'E', mix_.execute}, {'C', mix_.execute_price},
+      {'X', mix_.cancel}, {'D', mix_.del},           {'U', mix_.replace}, {'P', mix_.trade},
+      {'Q', mix_.cross},  {'H', mix_.trading_action}};
+  uint64_t total = 0;
+  for (const auto& [t, w] : weights) total += w;
+  uint64_t pick = rng_.below(total);
   char type = 'A';
-  for (const auto& [t, w] : kMix) {
+  for (const auto& [t, w] : weights) {
     if (pick < w) {
       type = t;
       break;
@@ -480,7 +483,7 @@ void Builder::resolve(const conf::Config& cfg) {
     if (got != t.class_id)
       fail("frames for " + t.class_name + " would be classified " + table.classes.at(got).name);
   }
-  exchange_.emplace(s.instruments, script_rng_);
+  exchange_.emplace(s.instruments, s.mix, script_rng_);
 }
 
 uint64_t Builder::itch_time(uint64_t slot_ns) const {
@@ -915,6 +918,40 @@ void Builder::compute_truth() {
 }
 
 }  // namespace
+
+ItchMix parse_itch_mix(std::string_view text) {
+  ItchMix m;
+  const std::pair<char, uint32_t*> keys[] = {
+      {'A', &m.add},    {'F', &m.add_mpid},      {'E', &m.execute}, {'C', &m.execute_price},
+      {'X', &m.cancel}, {'D', &m.del},           {'U', &m.replace}, {'P', &m.trade},
+      {'Q', &m.cross},  {'H', &m.trading_action}};
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t end = std::min(text.find(',', pos), text.size());
+    const std::string_view item = text.substr(pos, end - pos);
+    pos = end + 1;
+    const size_t eq = item.find('=');
+    if (eq != 1)
+      throw std::invalid_argument("mix: expected TYPE=WEIGHT, got '" + std::string(item) + "'");
+    uint32_t* slot = nullptr;
+    for (const auto& [k, p] : keys)
+      if (k == item[0]) slot = p;
+    if (slot == nullptr)
+      throw std::invalid_argument("mix: unknown type '" + std::string(item.substr(0, 1)) +
+                                  "' (expected one of A F E C X D U P Q H)");
+    const std::string_view num = item.substr(2);
+    uint32_t v = 0;
+    const auto [ptr, ec] = std::from_chars(num.data(), num.data() + num.size(), v);
+    if (ec != std::errc() || ptr != num.data() + num.size() || num.empty())
+      throw std::invalid_argument("mix: weight of " + std::string(1, item[0]) +
+                                  " must be a non-negative integer, got '" + std::string(num) +
+                                  "'");
+    *slot = v;
+  }
+  if (m.add + m.add_mpid == 0)
+    throw std::invalid_argument("mix: A or F must have weight: without adds there is no book");
+  return m;
+}
 
 ItchFaults parse_itch_faults(std::string_view text) {
   ItchFaults f;

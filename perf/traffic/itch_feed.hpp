@@ -89,6 +89,16 @@ struct ItchFaults {
 // subset; a value "@12:40" pins data packets 12 and 40. Throws std::invalid_argument.
 ItchFaults parse_itch_faults(std::string_view text);
 
+// Relative weights of the order-flow message types (not percentages: any non-negative numbers
+// with a positive sum). The defaults are a busy book: mostly adds, deletes and replaces.
+struct ItchMix {
+  uint32_t add = 30, add_mpid = 6, execute = 10, execute_price = 4, cancel = 10, del = 16,
+           replace = 14, trade = 6, cross = 1, trading_action = 3;
+};
+// "A=30,F=6,E=10,C=4,X=10,D=16,U=14,P=6,Q=1,H=3" (ITCH type letters; omitted keys keep their
+// default). Throws std::invalid_argument naming the bad key or value.
+ItchMix parse_itch_mix(std::string_view text);
+
 struct ItchFeedSpec {
   std::string feed;            // empty: the config's first feed
   uint64_t messages = 10'000;  // order-flow messages over all sessions (preambles extra)
@@ -102,6 +112,7 @@ struct ItchFeedSpec {
   uint32_t end_of_session_packets = 3;
   uint64_t start_time_ns = 1'704'101'400'000'000'000;  // 2024-01-01T09:30:00Z
   ItchFaults faults;
+  ItchMix mix;
   bool keep_messages = true;  // keep the decoded form of every script message (tests)
 };
 

@@ -998,3 +998,35 @@ TEST(ItchTshark, SeesTheFaults) {
 
 }  // namespace
 }  // namespace sy::traffic
+
+namespace sy::traffic {
+namespace {
+
+TEST(ItchMixText, ParsesWeightsAndRejectsBadInput) {
+  const ItchMix m = parse_itch_mix("A=50,D=20,E=0");
+  EXPECT_EQ(m.add, 50u);
+  EXPECT_EQ(m.del, 20u);
+  EXPECT_EQ(m.execute, 0u);
+  EXPECT_EQ(m.replace, ItchMix{}.replace);  // omitted: default
+  EXPECT_THROW(parse_itch_mix("Z=1"), std::invalid_argument);
+  EXPECT_THROW(parse_itch_mix("A=-1"), std::invalid_argument);
+  EXPECT_THROW(parse_itch_mix("A30"), std::invalid_argument);
+  EXPECT_THROW(parse_itch_mix("A=0,F=0"), std::invalid_argument);
+}
+
+TEST(ItchMixText, TheMixDecidesWhichOrderFlowTypesAppear) {
+  const conf::Config cfg = test_config();
+  ItchFeedSpec s;
+  s.messages = 3000;
+  s.seed = 4;
+  s.mix = parse_itch_mix("A=60,F=0,E=0,C=0,X=0,D=40,U=0,P=0,Q=0,H=0");
+  const GeneratedItch g = generate_itch(cfg, s);
+  std::map<char, uint64_t> seen;
+  for (const auto& m : g.messages) ++seen[static_cast<char>(m.msg.type)];
+  EXPECT_GT(seen['A'], 0u);
+  EXPECT_GT(seen['D'], 0u);
+  for (char t : {'F', 'E', 'C', 'X', 'U', 'P', 'Q'}) EXPECT_EQ(seen[t], 0u) << t;
+}
+
+}  // namespace
+}  // namespace sy::traffic
