@@ -984,6 +984,27 @@ class Parser {
         read_int(bm, "max_orders", f.book.max_orders);
         read_int(bm, "max_levels", f.book.max_levels);
       }
+      if (const Node* list_i = read_list(m, "instruments")) {
+        for (size_t k = 0; k < list_i->items.size(); ++k) {
+          const Node& it = list_i->items[k];
+          const std::string ipath = index_path(m.child("instruments"), k);
+          const MapView im(it, it.mark, ipath, "feeds[].instruments[]");
+          InstrumentConfig in;
+          in.mark = it.mark;
+          read_int(im, "locate", in.locate);
+          read_name(im, "symbol", in.symbol);
+          if (in.locate > f.book.max_instruments)
+            fail(where(*im.get("locate")), im.child("locate"),
+                 std::to_string(in.locate) + " is beyond feeds[].book.max_instruments (" +
+                     std::to_string(f.book.max_instruments) + ")");
+          for (size_t j = 0; j < f.instruments.size(); ++j)
+            if (f.instruments[j].locate == in.locate)
+              fail(where(*im.get("locate")), im.child("locate"),
+                   "locate " + std::to_string(in.locate) + " is already used by " +
+                       index_path(m.child("instruments"), j));
+          f.instruments.push_back(std::move(in));
+        }
+      }
       if (const Entry* re = m.get("retransmit")) {
         const std::string rpath = m.child("retransmit");
         const MapView rm(re->value, where(*re), rpath, "feeds[].retransmit");
@@ -1303,6 +1324,14 @@ std::string dump_resolved(const Config& cfg) {
     emit_int(out, "max_orders", f.book.max_orders);
     emit_int(out, "max_levels", f.book.max_levels);
     out << YAML::EndMap;
+    out << YAML::Key << "instruments" << YAML::Value << YAML::BeginSeq;
+    for (const auto& in : f.instruments) {
+      out << YAML::Flow << YAML::BeginMap;
+      emit_int(out, "locate", in.locate);
+      emit_string(out, "symbol", in.symbol);
+      out << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
     out << YAML::Key << "retransmit" << YAML::Value;
     if (f.retransmit) {
       out << YAML::BeginMap;

@@ -152,6 +152,13 @@ struct FeedBookConfig {
   uint32_t max_levels = 256;        // price levels per side per instrument
 };
 
+// An instrument known before its Stock Directory message (e.g. joining mid-session).
+struct InstrumentConfig {
+  uint16_t locate = 0;  // 1..feeds[].book.max_instruments
+  std::string symbol;   // up to 8 characters, as in ITCH (space padded on the wire)
+  SourceMark mark;
+};
+
 struct FeedConfig {
   std::string name;
   Priority priority = Priority::p0;
@@ -159,6 +166,7 @@ struct FeedConfig {
   std::optional<RetransmitConfig> retransmit;
   FeedIntegrityConfig integrity;
   FeedBookConfig book;
+  std::vector<InstrumentConfig> instruments;
   SourceMark mark;
 };
 
@@ -202,7 +210,7 @@ struct RunConfig {
 };
 
 struct ControlConfig {
-  std::string integrity_report;     // path of the integrity report (JSON); empty: not written
+  std::string integrity_report;        // path of the integrity report (JSON); empty: not written
   uint32_t report_interval_ms = 1000;  // how often it is rewritten while running (0: at exit only)
   SourceMark mark;
 };

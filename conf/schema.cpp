@@ -153,6 +153,12 @@ std::vector<SchemaKey> build_schema() {
                "Live orders at once (hash table of 2x, 24 bytes a slot)."});
   k.push_back({"feeds[].book.max_levels", "integer", "256", "levels", "8..65536",
                "Price levels per side per instrument (16 bytes each)."});
+  k.push_back({"feeds[].instruments", "list", "[]", "instruments", "",
+               "Instruments known before their Stock Directory message (joining mid-session)."});
+  k.push_back({"feeds[].instruments[].locate", "integer", kRequired, "", "1..65535",
+               "Stock locate; at most feeds[].book.max_instruments."});
+  k.push_back({"feeds[].instruments[].symbol", "string", kRequired, "", "[A-Z0-9.+/ -]{1,8}",
+               "Symbol as ITCH spells it (up to 8 characters)."});
   k.push_back({"feeds[].retransmit", "map", kNone, "", "",
                "Where the retransmission server's unicast replies arrive, and where it listens."});
   add_match_keys(k, "feeds[].retransmit", "the retransmit replies");

@@ -124,6 +124,8 @@ void build_feeds(Runtime& rt, const conf::Config& cfg, LcoreRuntime& integrity) 
       rt.feed_of_class[c] = {static_cast<uint8_t>(i),
                              l == 0 ? integrity::Line::a : integrity::Line::b};
     }
+    for (const conf::InstrumentConfig& in : fc.instruments)
+      feed->book.add_instrument(in.locate, book::make_symbol(in.symbol));
     feed->stats = integrity.stats;
     feed->source = integrity.index;
     if (fc.retransmit) {
@@ -152,10 +154,10 @@ void check_mbuf_budget(const conf::Config& cfg, const std::vector<uint16_t>& rx_
   for (size_t p = 0; p < cfg.ports.size(); ++p) {
     const conf::PortConfig& port = cfg.ports[p];
     const uint64_t lcores = cfg.lcores.size();
-    const uint64_t need = uint64_t{rx_queues[p]} *
-                              (uint64_t{port.rx_descriptors} + cfg.rings.md_size +
-                               cfg.rings.order_size + cfg.rings.capture_size) +
-                          lcores * (uint64_t{port.mbuf_cache} * 3 / 2) + cfg.rings.burst;
+    const uint64_t need =
+        uint64_t{rx_queues[p]} * (uint64_t{port.rx_descriptors} + cfg.rings.md_size +
+                                  cfg.rings.order_size + cfg.rings.capture_size) +
+        lcores * (uint64_t{port.mbuf_cache} * 3 / 2) + cfg.rings.burst;
     if (port.mbufs < need)
       throw conf::ConfigError(
           port.mark, "ports[" + std::to_string(p) + "].mbufs",

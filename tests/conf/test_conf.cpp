@@ -428,6 +428,23 @@ TEST(ConfErrors, TooManyClassesOnOnePort) {
   EXPECT_NE(err.find("too many classes on port wire0: at most 32"), std::string::npos) << err;
 }
 
+TEST(ConfFeeds, InstrumentsFromYaml) {
+  const Config c = load_text(kBase, {"feeds.itch.instruments=[{locate: 7, symbol: AAPL}]"});
+  ASSERT_EQ(c.feeds[0].instruments.size(), 1u);
+  EXPECT_EQ(c.feeds[0].instruments[0].locate, 7u);
+  EXPECT_EQ(c.feeds[0].instruments[0].symbol, "AAPL");
+  EXPECT_EQ(error_of(kBase, {"feeds.itch.instruments=[{locate: 9000, symbol: AAPL}]"}),
+            "--set: feeds[0].instruments[0].locate: 9000 is beyond feeds[].book.max_instruments "
+            "(8192)");
+  EXPECT_EQ(error_of(kBase, {"feeds.itch.instruments=[{locate: 7, symbol: A}, {locate: 7, "
+                             "symbol: B}]"}),
+            "--set: feeds[0].instruments[1].locate: locate 7 is already used by "
+            "feeds[0].instruments[0]");
+  EXPECT_EQ(error_of(kBase, {"feeds.itch.instruments=[{locate: 7, symbol: toolongsymbol}]"}),
+            "--set: feeds[0].instruments[0].symbol: 'toolongsymbol' does not match "
+            "[A-Z0-9.+/ -]{1,8}");
+}
+
 TEST(ConfErrors, BurstLargerThanRing) {
   EXPECT_EQ(error_of(edit("burst: 32", "burst: 128")),
             "t.yaml:30:3: rings.burst: 128 is larger than rings.command_size (64)");

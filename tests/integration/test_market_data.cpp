@@ -32,7 +32,7 @@ class MarketData : public ::testing::Test {
 
   // Generates the feed capture, runs the appliance on it, returns {truth feed, report feed}.
   std::pair<json, json> replay(const std::string& faults, uint64_t messages = 20000,
-                               uint64_t seed = 11) {
+                               uint64_t seed = 11, const std::vector<std::string>& sets = {}) {
     const fs::path pcap = dir / "itch.pcap";
     const Result g = run({env("SWITCHYARD_ITCH_BIN"), "--config", profile.string(), "--messages",
                           std::to_string(messages), "--seed", std::to_string(seed), "--instruments",
@@ -41,12 +41,21 @@ class MarketData : public ::testing::Test {
     EXPECT_EQ(g.exit_code, 0) << g.out;
     const json truth = json::parse(slurp(dir / "itch.truth.json"));
     const fs::path report = dir / "integrity.json";
-    const Result r = run({env("SWITCHYARD_BIN"), "--config", profile.string(), "--set",
-                          "ports.wire0.args.rx_pcap=" + pcap.string(), "--set", "run.clock=capture",
-                          "--set", "eal.file_prefix=sy_md_" + std::to_string(getpid()), "--set",
-                          "control.integrity_report=" + report.string(), "--summary-json",
-                          (dir / "summary.json").string()},
-                         dir / "switchyard.log");
+    std::vector<std::string> argv = {env("SWITCHYARD_BIN"),
+                                     "--config",
+                                     profile.string(),
+                                     "--set",
+                                     "ports.wire0.args.rx_pcap=" + pcap.string(),
+                                     "--set",
+                                     "run.clock=capture",
+                                     "--set",
+                                     "eal.file_prefix=sy_md_" + std::to_string(getpid()),
+                                     "--set",
+                                     "control.integrity_report=" + report.string(),
+                                     "--summary-json",
+                                     (dir / "summary.json").string()};
+    for (const auto& s : sets) argv.insert(argv.end(), {"--set", s});
+    const Result r = run(argv, dir / "switchyard.log");
     EXPECT_EQ(r.exit_code, 0) << r.out;
     last_out = r.out;
     const json rep = json::parse(slurp(report));
@@ -118,6 +127,16 @@ TEST_F(MarketData, FaultFreeFeedAppliesEverythingOnceAndBuildsTheBooks) {
   EXPECT_EQ(f["mid_session"], false);
   // Every message arrived on both lines: one copy applied, the other suppressed.
   EXPECT_EQ(f["messages"]["duplicates"], f["messages"]["applied"]);
+}
+
+TEST_F(MarketData, InstrumentsFromYamlJoinTheOnesFromTheDirectory) {
+  const auto [t, f] =
+      replay("loss_a=0", 5000, 11, {"feeds.itch.instruments=[{locate: 99, symbol: ZZZZ}]"});
+  expect_books_equal(t, f);
+  EXPECT_EQ(f["books"]["instruments"], 7);  // 6 from Stock Directory messages, 1 from YAML
+  bool found = false;
+  for (const auto& e : f["books"]["top"]) found |= e["locate"] == 99 && e["symbol"] == "ZZZZ    ";
+  EXPECT_TRUE(found);
 }
 
 TEST_F(MarketData, LossOnOneLineIsFilledByTheOther) {
