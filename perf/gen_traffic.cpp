@@ -14,10 +14,14 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "perf/traffic/cli.hpp"
 #include "perf/traffic/mix.hpp"
 #include "perf/traffic/pcap_file.hpp"
 
 namespace {
+
+using sy::traffic::cli::parse_uint;
+using sy::traffic::cli::UsageError;
 
 constexpr const char* kUsage =
     "usage: switchyard-traffic --config FILE [--set key.path=value ...] [--port NAME]\n"
@@ -27,10 +31,6 @@ constexpr const char* kUsage =
     "FILE.pcap\n"
     "Writes FILE.pcap (nanosecond pcap, Ethernet) and FILE.truth.json (expected counters).\n";
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
 struct Options {
   bool help = false;
   std::string config;
@@ -39,33 +39,14 @@ struct Options {
   sy::traffic::MixSpec spec;
 };
 
-uint64_t parse_uint(const std::string& option, const std::string& text, uint64_t max) {
-  uint64_t v = 0;
-  const char* end = text.data() + text.size();
-  const auto [stop, ec] = std::from_chars(text.data(), end, v);
-  if (text.empty() || ec != std::errc() || stop != end || v > max)
-    throw UsageError(option + ": '" + text + "' is not an integer in 0.." + std::to_string(max));
-  return v;
-}
-
 Options parse_args(int argc, char** argv) {
   Options o;
   bool have_frames = false;
   bool have_seed = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    std::string inline_value;
-    bool has_inline = false;
-    if (const size_t eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
-      inline_value = name.substr(eq + 1);  // --opt=value
-      name.resize(eq);
-      has_inline = true;
-    }
-    auto value = [&]() -> std::string {
-      if (has_inline) return inline_value;
-      if (i + 1 >= argc) throw UsageError(name + " needs a value");
-      return argv[++i];
-    };
+  sy::traffic::cli::Args args(argc, argv);
+  while (args.next()) {
+    const std::string name = args.name();
+    auto value = [&] { return args.value(); };
     if (name == "--help" || name == "-h") {
       o.help = true;
     } else if (name == "--config") {
@@ -102,7 +83,7 @@ Options parse_args(int argc, char** argv) {
     } else if (name == "--out") {
       o.out = value();
     } else {
-      throw UsageError("unknown argument '" + std::string(argv[i]) + "'");
+      throw UsageError("unknown argument '" + name + "'");
     }
   }
   if (o.help) return o;

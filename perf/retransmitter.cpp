@@ -6,7 +6,7 @@
 // neither line carried: that is what lets a test see gaps recovered by re-request end to end.
 //
 //   switchyard-retransmitter --config FILE [--set k=v ...] --messages N --seed S
-//       [--instruments K] [--pps R] [--faults ...] [--linger-ms MS] [--server-mac MAC]
+//       [--instruments K] [--pps R] [--faults ...] [--mix ...] [--linger-ms MS]
 //       -- EAL arguments (one port: the link to the appliance)
 //
 // Replies go to the source MAC, address and UDP port of the request; their source is the feed's
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "conf/config.hpp"
+#include "perf/traffic/cli.hpp"
 #include "perf/traffic/frame_builder.hpp"
 #include "perf/traffic/itch_feed.hpp"
 #include "src/net/wire.hpp"
@@ -43,14 +44,19 @@ struct Options {
   conf::MacAddress server_mac = {0x02, 0x53, 0x59, 0x00, 0x00, 0x09};
 };
 
-[[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "switchyard-retransmitter: %s\n"
-               "usage: switchyard-retransmitter --config FILE [--set k=v ...] --messages N "
-               "--seed S [--instruments K] [--pps R] [--faults SPEC] [--linger-ms MS] "
-               "-- EAL arguments\n",
-               why);
-  std::exit(2);
+constexpr const char* kUsage =
+    "usage: switchyard-retransmitter --config FILE [--set k=v ...] --messages N --seed S\n"
+    "           [--instruments K] [--pps R] [--faults SPEC] [--mix SPEC] [--linger-ms MS]\n"
+    "           -- EAL arguments (one port: the link to the appliance)\n";
+
+// Prints the usage (to stderr with the reason for a usage error) and exits: 0 for --help, else 2.
+[[noreturn]] void usage(const std::string& why, int code = 2) {
+  if (code == 0) {
+    std::fputs(kUsage, stdout);
+  } else {
+    std::fprintf(stderr, "switchyard-retransmitter: %s\n%s", why.c_str(), kUsage);
+  }
+  std::exit(code);
 }
 
 // The full stream: every published message by (session index, sequence).
@@ -152,35 +158,39 @@ struct Server {
 
 int main(int argc, char** argv) {
   Options o;
-  int i = 1;
-  for (; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--") {
-      ++i;
-      break;
+  int eal_first = argc;  // EAL arguments follow "--"
+  try {
+    traffic::cli::Args args(argc, argv);
+    while (args.next()) {
+      const std::string& a = args.name();
+      if (a == "--") {
+        eal_first = args.index() + 1;
+        break;
+      }
+      if (a == "--help" || a == "-h") usage("", 0);
+      if (a == "--config")
+        o.config = args.value();
+      else if (a == "--set")
+        o.sets.push_back(args.value());
+      else if (a == "--messages")
+        o.spec.messages = args.u64();
+      else if (a == "--seed")
+        o.spec.seed = args.u64();
+      else if (a == "--instruments")
+        o.spec.instruments = args.u32();
+      else if (a == "--pps")
+        o.spec.pps = args.u32();
+      else if (a == "--faults")
+        o.spec.faults = traffic::parse_itch_faults(args.value());
+      else if (a == "--mix")
+        o.spec.mix = traffic::parse_itch_mix(args.value());
+      else if (a == "--linger-ms")
+        o.linger_ms = args.u64();
+      else
+        throw traffic::cli::UsageError("unknown argument '" + a + "'");
     }
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) usage((a + " needs a value").c_str());
-      return argv[++i];
-    };
-    if (a == "--config")
-      o.config = next();
-    else if (a == "--set")
-      o.sets.push_back(next());
-    else if (a == "--messages")
-      o.spec.messages = std::stoull(next());
-    else if (a == "--seed")
-      o.spec.seed = std::stoull(next());
-    else if (a == "--instruments")
-      o.spec.instruments = static_cast<uint32_t>(std::stoul(next()));
-    else if (a == "--pps")
-      o.spec.pps = static_cast<uint32_t>(std::stoul(next()));
-    else if (a == "--faults")
-      o.spec.faults = traffic::parse_itch_faults(next());
-    else if (a == "--linger-ms")
-      o.linger_ms = std::stoull(next());
-    else
-      usage(("unknown argument " + a).c_str());
+  } catch (const std::exception& e) {
+    usage(e.what());
   }
   if (o.config.empty()) usage("--config is required");
 
@@ -197,7 +207,7 @@ int main(int argc, char** argv) {
   const traffic::GeneratedItch g = traffic::generate_itch(cfg, o.spec);
 
   std::vector<char*> eal = {argv[0]};
-  for (; i < argc; ++i) eal.push_back(argv[i]);
+  for (int i = eal_first; i < argc; ++i) eal.push_back(argv[i]);
   if (rte_eal_init(static_cast<int>(eal.size()), eal.data()) < 0) {
     std::fprintf(stderr, "switchyard-retransmitter: EAL init failed\n");
     return 1;

@@ -150,4 +150,27 @@ class Background {
   fs::path log_;
 };
 
+// A test with its own directory (kept when the test fails, for its logs) and the default
+// profile at hand.
+class ProcessTest : public ::testing::Test {
+ protected:
+  explicit ProcessTest(const char* prefix) : prefix_(prefix) {}
+  void SetUp() override {
+    dir = fs::temp_directory_path() /
+          (prefix_ + std::to_string(getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    profile = fs::path(env("SY_SOURCE_ROOT")) / "conf/profiles/default.yaml";
+  }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(dir);
+  }
+
+  fs::path dir, profile;
+
+ private:
+  std::string prefix_;
+};
+
 }  // namespace sy::testing

@@ -25,19 +25,9 @@ namespace {
 
 using namespace sy::testing;
 
-class Appliance : public ::testing::Test {
+class Appliance : public ProcessTest {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("sy_it_" + std::to_string(getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    profile = fs::path(env("SY_SOURCE_ROOT")) / "conf/profiles/default.yaml";
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir);
-  }
+  Appliance() : ProcessTest("sy_it_") {}
 
   // Generates a capture for the default profile; returns its ground truth.
   json generate(uint64_t frames, const std::string& mix, uint64_t seed,
@@ -113,7 +103,7 @@ class Appliance : public ::testing::Test {
     }
   }
 
-  fs::path dir, profile, pcap;
+  fs::path pcap;
 };
 
 TEST_F(Appliance, SummaryEqualsGroundTruthPerClassAndReason) {

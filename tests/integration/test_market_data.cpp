@@ -16,19 +16,9 @@ namespace {
 using namespace sy::testing;
 using nlohmann::json;
 
-class MarketData : public ::testing::Test {
+class MarketData : public ProcessTest {
  protected:
-  void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("sy_md_" + std::to_string(getpid()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    profile = fs::path(env("SY_SOURCE_ROOT")) / "conf/profiles/default.yaml";
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(dir);
-  }
+  MarketData() : ProcessTest("sy_md_") {}
 
   // Generates the feed capture, runs the appliance on it, returns {truth feed, report feed}.
   std::pair<json, json> replay(const std::string& faults, uint64_t messages = 20000,
@@ -115,7 +105,6 @@ class MarketData : public ::testing::Test {
     EXPECT_EQ(compared, 6u);
   }
 
-  fs::path dir, profile;
   std::string last_out;
 };
 
