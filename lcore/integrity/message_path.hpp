@@ -36,17 +36,20 @@ inline bool feed_packet(Arbiter& arbiter, proto::ProtoErrorCounters& errors, Lin
 inline bool build_record(uint64_t seq, const uint8_t* msg, uint16_t len, bool recovered, Line from,
                          uint64_t rx_ns, uint8_t feed, book::OrderBook& book,
                          proto::ProtoErrorCounters& errors, CanonicalRecord& rec) {
-  proto::ItchMessage m;
-  if (!proto::decode_itch(msg, len, m, errors)) return false;
-  proto::to_canonical(m, rec);
+  const uint8_t* stock = nullptr;
+  proto::ProtoError error{};
+  if (!proto::decode_canonical(msg, len, rec, stock, error)) {
+    errors.add(error);
+    return false;
+  }
   rec.rx_ns = rx_ns;
   rec.sequence = seq;
   rec.feed = feed;
   if (recovered) rec.flags |= kRecRecovered;
   if (from == Line::b) rec.flags |= kRecLineB;
-  if (rec.kind == CanonicalKind::directory) {
+  if (stock != nullptr) {
     book::Symbol symbol;
-    std::memcpy(symbol.data(), m.stock, symbol.size());
+    std::memcpy(symbol.data(), stock, symbol.size());
     book.apply(rec, symbol);
   } else {
     book.apply(rec);

@@ -445,4 +445,86 @@ bool to_canonical(const ItchMessage& m, CanonicalRecord& r) noexcept {
   return true;
 }
 
+bool decode_canonical(const uint8_t* p, size_t len, CanonicalRecord& r, const uint8_t*& stock,
+                      ProtoError& error) noexcept {
+  stock = nullptr;
+  if (len == 0) {
+    error = ProtoError::itch_empty;
+    return false;
+  }
+  const uint8_t type = p[0];
+  const size_t need = itch_length(type);
+  // Order flow is most of a feed: skip the 208-byte intermediate for it.
+  switch (type) {
+    case 'A':
+    case 'F':
+    case 'E':
+    case 'C':
+    case 'X':
+    case 'D':
+    case 'U':
+    case 'P':
+      break;
+    default: {
+      ItchMessage m;
+      if (!decode_itch(p, len, m, error)) return false;
+      to_canonical(m, r);
+      if (type == 'R') stock = p + 11;
+      return true;
+    }
+  }
+  if (len < need) {
+    error = ProtoError::itch_short;
+    return false;
+  }
+  r = CanonicalRecord{};
+  r.itch_type = type;
+  r.locate = net::load_be16(p + 1);
+  r.exchange_ns = uint64_t{net::load_be16(p + 5)} << 32 | net::load_be32(p + 7);
+  r.order_ref = net::load_be64(p + 11);
+  switch (type) {
+    case 'A':
+    case 'F':
+      r.kind = CanonicalKind::add;
+      r.side = p[19];
+      r.shares = net::load_be32(p + 20);
+      r.price = net::load_be32(p + 32);
+      break;
+    case 'E':
+      r.kind = CanonicalKind::execute;
+      r.shares = net::load_be32(p + 19);
+      r.match_number = net::load_be64(p + 23);
+      break;
+    case 'C':
+      r.kind = CanonicalKind::execute_price;
+      r.shares = net::load_be32(p + 19);
+      r.match_number = net::load_be64(p + 23);
+      r.code = p[31];
+      r.price = net::load_be32(p + 32);
+      break;
+    case 'X':
+      r.kind = CanonicalKind::cancel;
+      r.shares = net::load_be32(p + 19);
+      break;
+    case 'D':
+      r.kind = CanonicalKind::delete_order;
+      break;
+    case 'U':
+      r.kind = CanonicalKind::replace;
+      r.new_order_ref = net::load_be64(p + 19);
+      r.shares = net::load_be32(p + 27);
+      r.price = net::load_be32(p + 31);
+      break;
+    case 'P':
+      r.kind = CanonicalKind::trade;
+      r.order_ref = 0;  // non-displayed orders: the record leaves it out, as to_canonical does
+      r.side = p[19];
+      r.shares = net::load_be32(p + 20);
+      r.price = net::load_be32(p + 32);
+      r.match_number = net::load_be64(p + 36);
+      break;
+  }
+  return true;
+}
+
 }  // namespace sy::proto

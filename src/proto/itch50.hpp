@@ -172,4 +172,12 @@ inline size_t encode(const ItchMessage& m, uint8_t* out, size_t cap) noexcept {
 // False for a type outside the ITCH 5.0 table.
 bool to_canonical(const ItchMessage& m, CanonicalRecord& r) noexcept;
 
+// The hot path's decode: the canonical record straight from the bytes for the order-flow types
+// (A F E C X D U P), through decode_itch and to_canonical for every other type, with the same
+// result as those two (tested, and compared by the fuzz target). `stock` points at the 8-byte
+// symbol of a Stock Directory message (nullptr for the others). False with `error` set exactly
+// as decode_itch sets it.
+bool decode_canonical(const uint8_t* p, size_t len, CanonicalRecord& r, const uint8_t*& stock,
+                      ProtoError& error) noexcept;
+
 }  // namespace sy::proto

@@ -14,7 +14,24 @@ using namespace sy::proto;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ItchMessage m;
   ProtoError error{};
-  if (!decode_itch(data, size, m, error)) {
+  const bool decoded = decode_itch(data, size, m, error);
+  // The hot path's direct decode must agree with decode_itch + to_canonical on every input.
+  {
+    alignas(64) sy::CanonicalRecord direct;
+    const uint8_t* stock = nullptr;
+    ProtoError direct_error{};
+    const bool ok = decode_canonical(data, size, direct, stock, direct_error);
+    SY_FUZZ_CHECK(ok == decoded);
+    if (!ok) {
+      SY_FUZZ_CHECK(direct_error == error);
+    } else {
+      alignas(64) sy::CanonicalRecord via;
+      SY_FUZZ_CHECK(to_canonical(m, via));
+      SY_FUZZ_CHECK(std::memcmp(&direct, &via, sizeof via) == 0);
+      SY_FUZZ_CHECK((stock != nullptr) == (data[0] == 'R'));
+    }
+  }
+  if (!decoded) {
     if (size == 0) {
       SY_FUZZ_CHECK(error == ProtoError::itch_empty);
     } else if (!is_itch_type(data[0])) {

@@ -1378,3 +1378,50 @@ TEST(Referee, AllTypesCapture) {
 
 }  // namespace
 }  // namespace sy::proto
+
+namespace sy::proto {
+namespace {
+
+// decode_canonical (the hot path) against decode_itch + to_canonical, for every type, every
+// truncation, and random bytes behind every type letter.
+TEST(Itch, DirectCanonicalDecodeEqualsTheTwoStepPath) {
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  size_t compared = 0;
+  for (size_t t = 0; t < kItchTypeCount; ++t) {
+    const uint8_t type = static_cast<uint8_t>(kItchTypeLetters[t]);
+    for (int trial = 0; trial < 200; ++trial) {
+      uint8_t buf[64];
+      for (auto& b : buf) b = static_cast<uint8_t>(next());
+      buf[0] = type;
+      const size_t len = trial < 60 ? static_cast<size_t>(trial) : itch_length(type) + trial % 3;
+      ItchMessage m;
+      ProtoError e1{}, e2{};
+      const bool ok1 = decode_itch(buf, len, m, e1);
+      alignas(64) CanonicalRecord direct, via;
+      const uint8_t* stock = nullptr;
+      const bool ok2 = decode_canonical(buf, len, direct, stock, e2);
+      ASSERT_EQ(ok1, ok2) << char(type) << " len " << len;
+      if (!ok1) {
+        EXPECT_EQ(e1, e2) << char(type) << " len " << len;
+        continue;
+      }
+      ASSERT_TRUE(to_canonical(m, via));
+      EXPECT_EQ(0, std::memcmp(&direct, &via, sizeof via)) << char(type) << " len " << len;
+      EXPECT_EQ(stock != nullptr, type == 'R');
+      if (type == 'R') {
+        EXPECT_EQ(stock, buf + 11);
+      }
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, kItchTypeCount * 100);
+}
+
+}  // namespace
+}  // namespace sy::proto
