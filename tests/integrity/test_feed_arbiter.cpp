@@ -445,3 +445,32 @@ TEST(ArbiterProperty, EverySequenceAppliedOnceInOrderOrLost) {
 
 }  // namespace
 }  // namespace sy::integrity
+
+namespace sy::integrity {
+namespace {
+
+// A message longer than a slot that must wait behind a gap cannot be held: it is reported lost
+// (its own range), never dropped silently, and the counts still add up.
+TEST(ArbiterOversize, ALongMessageBehindAGapIsReportedLost) {
+  RecordingSink sink;
+  ArbiterConfig c;
+  c.lost_after_ns = 1000;
+  FeedArbiter<RecordingSink> f(c, sink);
+  const uint8_t session[10] = {'S'};
+  uint8_t big[kMaxBufferedMessage + 1] = {1};
+  const uint8_t small[12] = {2};
+  f.on_packet(Line::a, session, 1, 1, 1);
+  f.on_message(Line::a, 1, small, sizeof small, 1);
+  f.on_packet(Line::a, session, 3, 2, 2);  // 2 is missing: 3 must wait, and it is too long
+  f.on_message(Line::a, 3, big, sizeof big, 2);
+  f.on_message(Line::a, 4, small, sizeof small, 2);
+  f.finish(10'000);
+  EXPECT_EQ(f.counters().oversize, 1u);
+  EXPECT_EQ(f.counters().lost, 2u);  // 2 (never arrived) and 3 (could not wait)
+  EXPECT_EQ(sink.seqs(), (std::vector<uint64_t>{1, 4}));
+  EXPECT_EQ(f.line(Line::a).messages,
+            f.counters().applied + f.counters().duplicates + f.counters().oversize);
+}
+
+}  // namespace
+}  // namespace sy::integrity
