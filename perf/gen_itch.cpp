@@ -140,21 +140,6 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  try {
-    options = parse_args(argc, argv);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "switchyard-itch: %s\n%s", e.what(), kUsage);
-    return 2;
-  }
-  if (options.help) {
-    std::fputs(kUsage, stdout);
-    return 0;
-  }
-  try {
-    return run(options);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "switchyard-itch: %s\n", e.what());
-    return 1;
-  }
+  return sy::traffic::cli::run_tool<Options>("switchyard-itch", kUsage, argc, argv, parse_args,
+                                             run);
 }

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -56,5 +57,28 @@ class Args {
   std::string name_, inline_;
   bool has_inline_ = false;
 };
+
+// A tool's main: usage errors exit 2 with the usage text, --help prints it, any other failure
+// exits 1 with its message. Options must have a `help` member.
+template <typename Options, typename Parse, typename Run>
+int run_tool(const char* tool, const char* usage, int argc, char** argv, Parse parse, Run run) {
+  Options options;
+  try {
+    options = parse(argc, argv);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "%s: %s\n%s", tool, e.what(), usage);
+    return 2;
+  }
+  if (options.help) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  try {
+    return run(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", tool, e.what());
+    return 1;
+  }
+}
 
 }  // namespace sy::traffic::cli
