@@ -3,9 +3,13 @@
 set -euo pipefail
 
 packages=(
-  build-essential clang meson ninja-build pkg-config
+  build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
   dpdk dpdk-dev libdpdk-dev liburing-dev libyaml-cpp-dev libgtest-dev nlohmann-json3-dev
-  libpcap-dev python3-pyelftools python3-jsonschema tshark iproute2 fio
+  libpcap-dev python3-pyelftools python3-jsonschema tshark wireshark-common iproute2 fio
+  # What the appliance loads at run time. dpdk only recommends some of them, and clang does not
+  # pull in its sanitizer and libFuzzer runtimes: name them so a minimal install still works.
+  librte-net-pcap23 librte-net-memif23 librte-net-ring23 librte-net-null23
+  librte-net-af-packet23 librte-mempool-ring23
 )
 
 missing=()
@@ -22,5 +26,5 @@ if ((${#missing[@]})); then
   # tshark asks whether non-root users may capture; the default (no) is what we want.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  apt-get install -y -q "${missing[@]}"
 fi
