@@ -16,6 +16,7 @@
 #include "lcore/integrity/feed_arbiter.hpp"
 #include "lcore/stats.hpp"
 #include "src/common/ring_msg.hpp"
+#include "src/common/safety.hpp"
 #include "src/net/class_table.hpp"
 #include "src/net/classifier.hpp"
 
@@ -119,6 +120,7 @@ struct Runtime {
   int rx_tsc_offset = -1;  // mbuf dynamic field: TSC at rx
   uint64_t tsc_hz = 0;
   std::atomic<bool> force_stop{false};  // drain timeout or second signal: leave loops now
+  SafetyState safety;                   // written by the control lcore, read per burst
 };
 
 inline uint64_t* rx_tsc_field(rte_mbuf* m, int offset) {

@@ -32,7 +32,7 @@ struct alignas(64) LcoreStats {
   Counter backpressure_loops;  // rx: loops that skipped polling because a ring was full
   Counter in_packets;          // consumers: packets dequeued from input rings
   Counter in_bytes;
-  Counter in_ends;  // end markers received
+  Counter in_ends;     // end markers received
   Counter records_in;  // storage: canonical records taken off the canonical ring
   Counter arp_replies;
   Counter arp_learned;
@@ -47,7 +47,8 @@ struct alignas(64) LcoreStats {
   FlowCounters tx_relay[kMaxPorts];
   FlowCounters classes[net::kMaxClasses];  // rx: by class; consumers: packets in by class
   std::atomic<uint64_t> heartbeat_tsc{0};  // TSC of the last loop iteration
-  std::atomic<bool> finished{false};       // the lcore function has returned
+  std::atomic<uint32_t> hazards{0};   // HazardBit set this lcore raises (src/common/safety.hpp)
+  std::atomic<bool> finished{false};  // the lcore function has returned
 };
 
 }  // namespace sy
