@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string_view>
 #include <unordered_map>
@@ -1052,8 +1053,63 @@ class Parser {
       read_enum(m, "priority", s.priority);
       s.match = read_match(m);
       add_class(s.match, path, s.name);
+      parse_session_login(m, s);
+      read_int(m, "heartbeat_ms", s.heartbeat_ms);
+      read_int(m, "timeout_ms", s.timeout_ms);
+      read_int(m, "retransmit_buffer", s.retransmit_buffer);
+      if (s.heartbeat_ms >= s.timeout_ms)
+        fail(s.mark, path + ".heartbeat_ms",
+             std::to_string(s.heartbeat_ms) + " ms must be below timeout_ms (" +
+                 std::to_string(s.timeout_ms) + " ms), or the peer times out between heartbeats");
+      if (s.side == SessionSide::client) {
+        if (!read_string(m, "account", s.account) || s.account.empty())
+          fail(s.mark, path + ".account", "a client session needs the account it trades under");
+        if (m.get("server_ipv4") || m.get("server_udp"))
+          fail(s.mark, path, "server_ipv4/server_udp are for venue sessions (side: venue)");
+      } else {
+        std::optional<Ipv4Address> server;
+        read_ipv4(m, "server_ipv4", server);
+        if (!server || *server == 0)
+          fail(s.mark, path + ".server_ipv4", "a venue session needs the venue's server address");
+        s.server_ipv4 = *server;
+        if (!read_int(m, "server_udp", s.server_udp))
+          fail(s.mark, path + ".server_udp", "a venue session needs the venue's server UDP port");
+        if (m.get("account"))
+          fail(s.mark, path + ".account", "accounts belong to client sessions (side: client)");
+      }
       cfg_.sessions.push_back(std::move(s));
     }
+  }
+
+  // Login credentials. The password never appears in an error message or in the dump.
+  void parse_session_login(const MapView& m, SessionConfig& s) {
+    const std::string path = m.path();
+    if (!read_name(m, "username", s.username))
+      fail(s.mark, path + ".username", "a session needs a username (UFO login)");
+    const bool inline_pw = m.get("password") != nullptr;
+    const bool file_pw = m.get("password_file") != nullptr;
+    if (inline_pw == file_pw) fail(s.mark, path, "give exactly one of password and password_file");
+    if (inline_pw) {
+      read_string(m, "password", s.password);
+      if (!std::regex_match(s.password, std::regex(m.spec("password").range)))
+        fail(where(*m.get("password")), m.child("password"),
+             "must be 1 to 10 printable ASCII characters (value not shown)");
+      return;
+    }
+    read_string(m, "password_file", s.password_file);
+    const Entry& e = *m.get("password_file");
+    fs::path file(s.password_file);
+    if (file.is_relative())
+      file = (e.value.from_set ? fs::current_path() : fs::path(cfg_.source_dir)) / file;
+    s.password_file = file.lexically_normal().string();
+    std::ifstream in(s.password_file);
+    if (!in) fail(where(e), m.child("password_file"), "cannot read " + s.password_file);
+    std::getline(in, s.password);
+    if (!s.password.empty() && s.password.back() == '\r') s.password.pop_back();
+    if (!std::regex_match(s.password, std::regex(m.spec("password").range)))
+      fail(where(e), m.child("password_file"),
+           "the first line of " + s.password_file +
+               " must be 1 to 10 printable ASCII characters (value not shown)");
   }
 
   void parse_rings(const MapView& top) {
@@ -1353,6 +1409,20 @@ std::string dump_resolved(const Config& cfg) {
     emit_string(out, "side", to_string(s.side));
     emit_string(out, "priority", to_string(s.priority));
     emit_match(out, s.match);
+    emit_string(out, "username", s.username);
+    if (s.password_file.empty())
+      emit_string(out, "password", "(set, not shown)");
+    else
+      emit_string(out, "password_file", s.password_file);
+    if (s.side == SessionSide::client) {
+      emit_string(out, "account", s.account);
+    } else {
+      emit_ipv4(out, "server_ipv4", s.server_ipv4);
+      emit_int(out, "server_udp", s.server_udp);
+    }
+    emit_int(out, "heartbeat_ms", s.heartbeat_ms);
+    emit_int(out, "timeout_ms", s.timeout_ms);
+    emit_int(out, "retransmit_buffer", s.retransmit_buffer);
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

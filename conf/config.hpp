@@ -170,11 +170,24 @@ struct FeedConfig {
   SourceMark mark;
 };
 
+// A UFO order-entry session. client: the appliance is the UFO server and the strategy logs in
+// with `username`/password; venue: the appliance is the UFO client and logs in to the venue's
+// server at server_ipv4:server_udp. The password is a secret: it is read from `password_file`
+// (or given inline as `password`), compared in constant time and never printed or logged.
 struct SessionConfig {
   std::string name;
   SessionSide side = SessionSide::client;
   Priority priority = Priority::p0;
   MatchConfig match;
+  std::string username;         // up to 6 characters (UFO Login Request)
+  std::string password;         // up to 10 characters; never dumped
+  std::string password_file;    // where `password` came from, if from a file
+  std::string account;          // client: the risk policy account its orders are checked under
+  Ipv4Address server_ipv4 = 0;  // venue: where the venue's UFO server listens
+  uint16_t server_udp = 0;
+  uint32_t heartbeat_ms = 1000;        // send a heartbeat after this long without sending
+  uint32_t timeout_ms = 10000;         // the peer is gone after this long without hearing it
+  uint32_t retransmit_buffer = 65536;  // client: sequenced messages kept for retransmission
   SourceMark mark;
 };
 

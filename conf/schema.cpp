@@ -178,6 +178,28 @@ std::vector<SchemaKey> build_schema() {
        "Which side the session faces: a client of the appliance, or the venue (exchange)."});
   k.push_back({"sessions[].priority", "enum", "P0", "", kPriorities, "Priority of the class."});
   add_match_keys(k, "sessions[]", "the session's traffic");
+  k.push_back({"sessions[].username", "string", kRequired, "", "[ -~]{1,6}",
+               "UFO login user name: what a client must present, or what the appliance presents "
+               "to the venue."});
+  k.push_back({"sessions[].password", "string", kNone, "", "[ -~]{1,10}",
+               "UFO login password, inline (prefer password_file); never printed or logged."});
+  k.push_back({"sessions[].password_file", "string", kNone, "", "a file path",
+               "File holding the password (trailing newline ignored); relative to the config "
+               "file. Exactly one of password and password_file."});
+  k.push_back({"sessions[].account", "string", kNone, "", "an account of the risk policy",
+               "client: the risk policy account its orders are checked under (required for "
+               "client sessions)."});
+  k.push_back({"sessions[].server_ipv4", "ipv4", kNone, "", "",
+               "venue: IPv4 address of the venue's UFO server (required for venue sessions)."});
+  k.push_back({"sessions[].server_udp", "integer", kNone, "", "1..65535",
+               "venue: UDP port of the venue's UFO server (required for venue sessions)."});
+  k.push_back({"sessions[].heartbeat_ms", "integer", "1000", "ms", "10..60000",
+               "Send a heartbeat after this long without sending anything."});
+  k.push_back({"sessions[].timeout_ms", "integer", "10000", "ms", "100..600000",
+               "The peer is considered gone after this long without a packet from it."});
+  k.push_back({"sessions[].retransmit_buffer", "integer", "65536", "messages",
+               "1024..16777216, power of two",
+               "client: sequenced messages kept for retransmission requests."});
 
   // --- rings -------------------------------------------------------------------------------
   k.push_back({"rings", "map", "{}", "", "", "Sizes of the rings between lcores."});

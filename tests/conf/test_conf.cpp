@@ -49,14 +49,16 @@ const std::string kBase =
     "      - { name: A, port: wire0, udp_dst: 26400, ipv4_dst: 233.54.12.111 }\n"           // 23
     "      - { name: B, port: wire1, udp_dst: 26401, ipv4_dst: 233.54.12.112, vlan: 7 }\n"  // 24
     "    retransmit: { port: wire0, udp_dst: 26402,"
-    " server_ipv4: 10.1.0.9, server_udp: 26403 }\n"                                  // 25
-    "sessions:\n"                                                                    // 26
-    "  - { name: client1, side: client, port: wire0, udp_dst: 40001 }\n"             // 27
-    "  - { name: venue, side: venue, priority: P2, port: wire1, udp_dst: 40100 }\n"  // 28
-    "rings:\n"                                                                       // 29
-    "  burst: 32\n"                                                                  // 30
-    "run:\n"                                                                         // 31
-    "  mode: batch\n";                                                               // 32
+    " server_ipv4: 10.1.0.9, server_udp: 26403 }\n"  // 25
+    "sessions:\n"                                    // 26
+    "  - { name: client1, side: client, port: wire0, udp_dst: 40001, username: strat1, "
+    "password: pw1, account: ACC1 }\n"  // 27
+    "  - { name: venue, side: venue, priority: P2, port: wire1, udp_dst: 40100, username: sy01, "
+    "password: vpw, server_ipv4: 10.2.0.9, server_udp: 40200 }\n"  // 28
+    "rings:\n"                                                     // 29
+    "  burst: 32\n"                                                // 30
+    "run:\n"                                                       // 31
+    "  mode: batch\n";                                             // 32
 
 // kBase with the single occurrence of `from` replaced by `to`.
 std::string edit(const std::string& from, const std::string& to) {
@@ -421,7 +423,8 @@ TEST(ConfErrors, TooManyClassesOnOnePort) {
   std::string sessions;
   for (int i = 0; i < 31; ++i)
     sessions += "  - { name: s" + std::to_string(i) +
-                ", port: wire0, udp_dst: " + std::to_string(41000 + i) + " }\n";
+                ", port: wire0, udp_dst: " + std::to_string(41000 + i) +
+                ", username: u, password: p, account: A }\n";
   const std::string base = edit("sessions:\n", "sessions:\n" + sessions);
   // wire0 now has A, retransmit, 31 sessions and client1: 34 > 32.
   const std::string err = error_of(base);
@@ -690,6 +693,83 @@ TEST(ConfDocs, TableMatchesSchema) {
   }
   for (const auto& m : mentioned) EXPECT_TRUE(paths.count(m)) << "not in the schema: " << m;
   for (const auto& [p, cells] : rows) EXPECT_TRUE(paths.count(p)) << "not in the schema: " << p;
+}
+
+}  // namespace
+}  // namespace sy::conf
+
+namespace sy::conf {
+namespace {
+
+TEST(ConfSessions, LoginAndEndpoints) {
+  const Config c = load_from_string(kBase, "t.yaml", {}, "/srv/sy/profiles");
+  EXPECT_EQ(c.sessions[0].username, "strat1");
+  EXPECT_EQ(c.sessions[0].password, "pw1");
+  EXPECT_EQ(c.sessions[0].account, "ACC1");
+  EXPECT_EQ(c.sessions[1].server_ipv4, 0x0a020009u);
+  EXPECT_EQ(c.sessions[1].server_udp, 40200);
+  EXPECT_EQ(c.sessions[1].heartbeat_ms, 1000u);
+  EXPECT_EQ(c.sessions[1].timeout_ms, 10000u);
+  // The dump never shows a password.
+  const std::string dump = dump_resolved(c);
+  EXPECT_EQ(dump.find("pw1"), std::string::npos);
+  EXPECT_EQ(dump.find("vpw"), std::string::npos);
+  EXPECT_NE(dump.find("<redacted>"), std::string::npos);
+}
+
+TEST(ConfSessions, Errors) {
+  const auto err = [](const std::string& from, const std::string& to) {
+    std::string s = kBase;
+    s.replace(s.find(from), from.size(), to);
+    try {
+      load_from_string(s, "t.yaml", {}, "/srv/sy/profiles");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  EXPECT_EQ(err(", account: ACC1", ""),
+            "t.yaml:27:5: sessions[0].account: a client session needs the account it trades under");
+  EXPECT_EQ(
+      err(", server_udp: 40200", ""),
+      "t.yaml:28:5: sessions[1].server_udp: a venue session needs the venue's server UDP port");
+  EXPECT_EQ(
+      err("server_ipv4: 10.2.0.9, ", ""),
+      "t.yaml:28:5: sessions[1].server_ipv4: a venue session needs the venue's server address");
+  EXPECT_EQ(err("password: pw1", "password: pw1, password_file: x"),
+            "t.yaml:27:5: sessions[0]: give exactly one of password and password_file");
+  EXPECT_EQ(err("password: pw1", "x: 1"),
+            "t.yaml:27:83: sessions[0].x: unknown key (expected one of: name, side, priority, "
+            "port, udp_dst, ipv4_dst, vlan, username, password, password_file, account, "
+            "server_ipv4, server_udp, heartbeat_ms, timeout_ms, retransmit_buffer)");
+  const std::string long_pw = err("password: pw1", "password: secret-password-1");
+  EXPECT_NE(long_pw.find("must be 1 to 10 printable ASCII characters (value not shown)"),
+            std::string::npos)
+      << long_pw;
+  EXPECT_EQ(long_pw.find("secret-password-1"), std::string::npos);
+  EXPECT_EQ(err("username: strat1", "username: toolongname"),
+            "t.yaml:27:65: sessions[0].username: 'toolongname' does not match [ -~]{1,6}");
+  EXPECT_NE(err("udp_dst: 40001,", "udp_dst: 40001, heartbeat_ms: 20000,")
+                .find("20000 ms must be below timeout_ms (10000 ms)"),
+            std::string::npos);
+  EXPECT_EQ(
+      err(", account: ACC1", ", account: ACC1, server_udp: 1"),
+      "t.yaml:27:5: sessions[0]: server_ipv4/server_udp are for venue sessions (side: venue)");
+  EXPECT_NE(
+      err("password: pw1", "password_file: /nonexistent/pw").find("cannot read /nonexistent/pw"),
+      std::string::npos);
+}
+
+TEST(ConfSessions, PasswordFromAFileRelativeToTheConfig) {
+  const std::string dir = ::testing::TempDir() + "sy_pw";
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir + "/client1.pw") << "s3cret\n"; }
+  std::string s = kBase;
+  s.replace(s.find("password: pw1"), 13, "password_file: client1.pw");
+  const Config c = load_from_string(s, "t.yaml", {}, dir);
+  EXPECT_EQ(c.sessions[0].password, "s3cret");
+  EXPECT_EQ(c.sessions[0].password_file, dir + "/client1.pw");
+  EXPECT_EQ(dump_resolved(c).find("s3cret"), std::string::npos);
 }
 
 }  // namespace
