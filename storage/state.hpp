@@ -58,6 +58,15 @@ struct alignas(64) StreamState {
   }
 };
 
+inline constexpr uint16_t kNoClass = 0xffff;  // records not attributed to a traffic class
+inline constexpr size_t kMaxClasses = 64;
+
+// Per-class books of the raw stream (single writer: the storage lcore).
+struct ClassBook {
+  Counter persisted[kMaxClasses];
+  Counter unpersisted[kMaxClasses];
+};
+
 // One thing recovery cut from a segment, or removed.
 struct RecoveryCut {
   std::string segment;
@@ -79,6 +88,7 @@ struct StorageState {
   bool enabled = false;
   std::string dir;
   StreamState streams[kStreams];
+  ClassBook classes;
 
   // Set by the control API (operator authorisation, audited there); consumed by retention.
   std::atomic<uint64_t> retention_authorized_bytes{0};

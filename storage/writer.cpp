@@ -197,7 +197,7 @@ void Writer::drop_record(StreamW& w, uint16_t class_id, Unpersisted why) {
   ++w.next_sequence;
   w.st->accepted.inc();
   w.st->unpersisted[static_cast<size_t>(why)].inc();
-  if (class_id != kNoClass) classes_.unpersisted[class_id].inc();
+  if (class_id != kNoClass) state_.classes.unpersisted[class_id].inc();
   if (why == Unpersisted::disk_full)
     w.hazard_full = true;
   else
@@ -528,13 +528,13 @@ void Writer::record_settled(StreamW& w, Buffer& b, bool ok, Unpersisted why, uin
         w.st->latency.record(now - m.start_ns);
       else
         w.st->latency_unknown.inc();
-      if (m.class_id != kNoClass) classes_.persisted[m.class_id].inc();
+      if (m.class_id != kNoClass) state_.classes.persisted[m.class_id].inc();
     }
     if (!w.dropping) w.hazard_full = w.hazard_io = false;  // writing works again
   } else {
     w.st->unpersisted[static_cast<size_t>(why)].add(b.records);
     for (uint32_t i = 0; i < b.records; ++i)
-      if (b.meta[i].class_id != kNoClass) classes_.unpersisted[b.meta[i].class_id].inc();
+      if (b.meta[i].class_id != kNoClass) state_.classes.unpersisted[b.meta[i].class_id].inc();
   }
   w.backlog_bytes -= std::min<uint64_t>(w.backlog_bytes, b.len);
 }

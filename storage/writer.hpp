@@ -26,9 +26,6 @@
 
 namespace sy::storage {
 
-inline constexpr uint16_t kNoClass = 0xffff;  // records not attributed to a traffic class
-inline constexpr size_t kMaxClasses = 64;
-
 // Copies a packet's bytes into the buffer (the caller's packet may be a chain of segments).
 using CopyFn = void (*)(const void* packet, uint8_t* dst, uint32_t len);
 
@@ -41,12 +38,6 @@ struct PacketIn {
   bool outbound = false;  // sent by the appliance
   uint64_t ts_ns = 0;     // timestamp written to the file (UTC)
   uint64_t start_ns = 0;  // receive time for the latency histogram (UTC); 0: unknown
-};
-
-// Per-class books of the raw stream (single writer: the writer's thread).
-struct ClassBook {
-  Counter persisted[kMaxClasses];
-  Counter unpersisted[kMaxClasses];
 };
 
 class Writer {
@@ -81,7 +72,6 @@ class Writer {
   void abandon();
 
   uint32_t hazards() const;  // HazardBit set
-  const ClassBook& classes() const { return classes_; }
   uint64_t max_caplen() const { return max_caplen_; }
 
  private:
@@ -187,7 +177,6 @@ class Writer {
   uint8_t* memory_ = nullptr;
   std::vector<Meta> meta_;
   StreamW streams_[kStreams];
-  ClassBook classes_;
   uint64_t max_caplen_ = 0;
   uint32_t meta_per_buffer_ = 0;
   bool force_sync_ = false;
