@@ -19,7 +19,7 @@ struct RecoveryResult {
   std::vector<RecoveryCut> cuts;
 };
 
-inline constexpr size_t kRecoverNewest = 2;  // segments per stream a crash can leave open
+inline constexpr size_t kRecoverNewest = 3;  // open, draining, and preallocated next
 
 // Creates `dir` when missing. Throws std::runtime_error with a clear message when the
 // directory cannot be used. `dry_run`: report what would be cut, change nothing.
