@@ -624,6 +624,13 @@ uint32_t Writer::poll(uint64_t now) {
   return work;
 }
 
+void Writer::wait_completion(uint64_t timeout_ns) {
+  io_uring_cqe* cqe = nullptr;
+  __kernel_timespec ts{static_cast<long long>(timeout_ns / 1'000'000'000),
+                       static_cast<long long>(timeout_ns % 1'000'000'000)};
+  io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+}
+
 bool Writer::idle() const {
   for (const StreamW& w : streams_)
     if (w.enabled && (w.fifo_count || (w.cur && w.cur->records) || w.sync_inflight)) return false;

@@ -62,6 +62,10 @@ class Writer {
   // syncs by the policy, submits. One io_uring_submit at most. Returns work done.
   uint32_t poll(uint64_t now_ns);
 
+  // Blocks until a completion arrives or `timeout_ns` passes (not for an lcore's hot loop: for
+  // the benchmark and shutdown, where spinning would take the CPU from the kernel's I/O workers).
+  void wait_completion(uint64_t timeout_ns);
+
   // Everything appended is settled (durable or counted) and nothing is in flight.
   bool idle() const;
   // Flushes every partial buffer regardless of policy (shutdown).
