@@ -29,6 +29,7 @@ done
 mkdir -p "$DIR"
 FSTYPE=$(findmnt -n -o FSTYPE -T "$DIR")
 if [ "$FSTYPE" = tmpfs ]; then echo "bench_storage: $DIR is on tmpfs (no O_DIRECT here)" >&2; exit 2; fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "file system: $(findmnt -n -o SOURCE,FSTYPE -T "$DIR"), bs ${BS_KIB} KiB, qd $QD, ${SECS} s x $ROUNDS rounds"
 
 FIO_FILE="$DIR/fio.dat"
@@ -70,10 +71,10 @@ RATE=$(python3 -c "print(int($WR_BW / 2))")
 echo "== receive-to-durable latency at 50% of the writer's throughput ($RATE MB/s) vs fio --sync=dsync"
 fio_p=(); wr_p=()
 for r in $(seq "$ROUNDS"); do
-  read -r _ f50 f99 f999 < <(fio_run --sync=dsync)
+  read -r fbw f50 f99 f999 < <(fio_run --sync=dsync)
   read -r _ w50 w99 w999 < <(writer_run --mode latency --rate-mbps "$RATE")
   fio_p+=("$f99"); wr_p+=("$w99")
-  echo "round $r: fio dsync p50/p99/p99.9 ${f50}/${f99}/${f999} us; writer p50/p99/p99.9 ${w50}/${w99}/${w999} us"
+  echo "round $r: fio dsync (${fbw} MB/s, full qd) p50/p99/p99.9 ${f50}/${f99}/${f999} us; writer p50/p99/p99.9 ${w50}/${w99}/${w999} us"
 done
 FIO_P99=$(mean "${fio_p[@]}"); WR_P99=$(mean "${wr_p[@]}")
 echo "p99: fio $FIO_P99 us, writer $WR_P99 us, ratio $(python3 -c "print('%.2f' % ($WR_P99 / $FIO_P99))") (goal <= 1.20)"
