@@ -77,6 +77,16 @@ const char* to_string(IdlePolicy p) {
   return "?";
 }
 
+const char* to_string(SyncPolicy p) {
+  switch (p) {
+    case SyncPolicy::batch:
+      return "batch";
+    case SyncPolicy::interval:
+      return "interval";
+  }
+  return "?";
+}
+
 const char* to_string(Priority p) {
   switch (p) {
     case Priority::p0:
@@ -700,6 +710,7 @@ class Parser {
     parse_sessions(top);
     parse_rings(top);
     parse_classify(top);
+    parse_storage(top);
     parse_run(top);
     parse_control(top);
   }
@@ -1151,6 +1162,82 @@ class Parser {
     read_enum(m, "unclassified_priority", c.unclassified_priority);
   }
 
+  // Names of every class a configuration defines (net/class_table.cpp builds the same set).
+  std::vector<std::string> class_names() const {
+    std::vector<std::string> names{"other", "malformed", "local"};
+    for (const auto& f : cfg_.feeds) {
+      for (const auto& l : f.lines) names.push_back(f.name + "." + l.name);
+      if (f.retransmit) names.push_back(f.name + ".retransmit");
+    }
+    for (const auto& s : cfg_.sessions) names.push_back(s.name);
+    return names;
+  }
+
+  void read_class_list(const MapView& m, const char* key, std::vector<std::string>& out) {
+    const Node* list = read_list(m, key);
+    if (!list) return;
+    out.clear();
+    const std::vector<std::string> known = class_names();
+    for (size_t i = 0; i < list->items.size(); ++i) {
+      const Node& item = list->items[i];
+      const std::string path = index_path(m.child(key), i);
+      const std::string& name = scalar_text(item, item.mark, path);
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        fail(item.mark, path,
+             "class '" + name + "' is not defined (defined: " + join(known, ", ") + ")");
+      out.push_back(name);
+    }
+  }
+
+  void parse_storage(const MapView& top) {
+    StorageConfig& c = cfg_.storage;
+    c.mark = section_mark(top, "storage");
+    const Entry* e = top.get("storage");
+    if (!e) return;
+    const MapView m(e->value, where(*e), "storage", "storage");
+    read_string(m, "dir", c.dir);
+    if (const Node* list = read_list(m, "capture_priorities")) {
+      c.capture_priorities.clear();
+      const auto choices = split(m.spec("capture_priorities").range, '|');
+      for (size_t i = 0; i < list->items.size(); ++i) {
+        const Node& item = list->items[i];
+        const std::string path = index_path(m.child("capture_priorities"), i);
+        const std::string& v = scalar_text(item, item.mark, path);
+        const auto it = std::find(choices.begin(), choices.end(), v);
+        if (it == choices.end()) fail(item.mark, path, "expected one of: " + join(choices, ", "));
+        c.capture_priorities.push_back(static_cast<Priority>(it - choices.begin()));
+      }
+    }
+    read_class_list(m, "capture_classes", c.capture_classes);
+    read_class_list(m, "capture_exclude", c.capture_exclude);
+    read_bool(m, "capture_sent", c.capture_sent);
+    read_int(m, "block_kib", c.block_kib);
+    read_int(m, "queue_depth", c.queue_depth);
+    read_int(m, "buffers", c.buffers);
+    read_int(m, "segment_mib", c.segment_mib);
+    read_int(m, "rotate_interval_s", c.rotate_interval_s);
+    read_int(m, "retention_mib", c.retention_mib);
+    read_int(m, "reserve_mib", c.reserve_mib);
+    read_enum(m, "sync", c.sync);
+    read_int(m, "sync_interval_us", c.sync_interval_us);
+    read_int(m, "sync_kib", c.sync_kib);
+    read_int(m, "backlog_hazard_mib", c.backlog_hazard_mib);
+    read_int(m, "slow_completion_ms", c.slow_completion_ms);
+    if (c.buffers < c.queue_depth + 2) {
+      const Entry* b = m.get("buffers");
+      fail(b ? where(*b) : m.at(), m.child("buffers"),
+           std::to_string(c.buffers) + " buffers cannot keep storage.queue_depth (" +
+               std::to_string(c.queue_depth) + ") writes in flight and fill the next: at least " +
+               std::to_string(c.queue_depth + 2));
+    }
+    if (uint64_t{c.segment_mib} * 1024 < 2ull * c.block_kib) {
+      const Entry* b = m.get("segment_mib");
+      fail(b ? where(*b) : m.at(), m.child("segment_mib"),
+           "a segment must hold at least two blocks of storage.block_kib (" +
+               std::to_string(c.block_kib) + " KiB)");
+    }
+  }
+
   void parse_control(const MapView& top) {
     ControlConfig& c = cfg_.control;
     c.mark = section_mark(top, "control");
@@ -1441,6 +1528,35 @@ std::string dump_resolved(const Config& cfg) {
   emit_bool(out, "capture_unclassified", cfg.classify.capture_unclassified);
   emit_string(out, "unclassified_priority", to_string(cfg.classify.unclassified_priority));
   out << YAML::EndMap;
+
+  {
+    const StorageConfig& st = cfg.storage;
+    out << YAML::Key << "storage" << YAML::Value << YAML::BeginMap;
+    emit_string(out, "dir", st.dir);
+    out << YAML::Key << "capture_priorities" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (Priority p : st.capture_priorities) out << to_string(p);
+    out << YAML::EndSeq;
+    for (const auto* list : {&st.capture_classes, &st.capture_exclude}) {
+      out << YAML::Key << (list == &st.capture_classes ? "capture_classes" : "capture_exclude")
+          << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& n : *list) out << YAML::DoubleQuoted << n;
+      out << YAML::EndSeq;
+    }
+    emit_bool(out, "capture_sent", st.capture_sent);
+    emit_int(out, "block_kib", st.block_kib);
+    emit_int(out, "queue_depth", st.queue_depth);
+    emit_int(out, "buffers", st.buffers);
+    emit_int(out, "segment_mib", st.segment_mib);
+    emit_int(out, "rotate_interval_s", st.rotate_interval_s);
+    emit_int(out, "retention_mib", st.retention_mib);
+    emit_int(out, "reserve_mib", st.reserve_mib);
+    emit_string(out, "sync", to_string(st.sync));
+    emit_int(out, "sync_interval_us", st.sync_interval_us);
+    emit_int(out, "sync_kib", st.sync_kib);
+    emit_int(out, "backlog_hazard_mib", st.backlog_hazard_mib);
+    emit_int(out, "slow_completion_ms", st.slow_completion_ms);
+    out << YAML::EndMap;
+  }
 
   out << YAML::Key << "control" << YAML::Value << YAML::BeginMap;
   emit_string(out, "integrity_report", cfg.control.integrity_report);

@@ -211,6 +211,32 @@ struct ClassifyConfig {
   SourceMark mark;
 };
 
+// Persistence (storage lcore): what is captured raw, how and where it is written, how long it is
+// kept. An empty dir turns persistence off (records are consumed and not kept).
+enum class SyncPolicy : uint8_t { batch, interval };
+const char* to_string(SyncPolicy p);
+
+struct StorageConfig {
+  std::string dir;  // store directory (relative: to the working directory); empty: off
+  std::vector<Priority> capture_priorities{Priority::p0, Priority::p1, Priority::p2};
+  std::vector<std::string> capture_classes;  // captured whatever their priority
+  std::vector<std::string> capture_exclude;  // never captured
+  bool capture_sent = true;                  // frames the appliance sends (re-requests, ...)
+  uint32_t block_kib = 64;                   // write unit
+  uint32_t queue_depth = 8;                  // writes in flight per stream
+  uint32_t buffers = 32;                     // write buffers per stream
+  uint32_t segment_mib = 256;
+  uint32_t rotate_interval_s = 0;  // 0: by size only
+  uint64_t retention_mib = 0;      // 0: keep everything
+  uint32_t reserve_mib = 256;      // free space kept; under it: disk-full hazard
+  SyncPolicy sync = SyncPolicy::batch;
+  uint32_t sync_interval_us = 1000;
+  uint32_t sync_kib = 1024;
+  uint32_t backlog_hazard_mib = 64;
+  uint32_t slow_completion_ms = 100;
+  SourceMark mark;
+};
+
 struct RunConfig {
   RunMode mode = RunMode::live;
   ClockSource clock = ClockSource::tsc;
@@ -238,6 +264,7 @@ struct Config {
   std::vector<SessionConfig> sessions;
   RingConfig rings;
   ClassifyConfig classify;
+  StorageConfig storage;
   RunConfig run;
   ControlConfig control;
 

@@ -227,6 +227,48 @@ std::vector<SchemaKey> build_schema() {
   k.push_back({"classify.unclassified_priority", "enum", "P2", "", kPriorities,
                "Priority of class other."});
 
+  // --- storage -----------------------------------------------------------------------------
+  k.push_back({"storage", "map", "{}", "", "",
+               "Persistence: raw packets (pcapng) and canonical records (CRC pages), "
+               "docs/storage.md."});
+  k.push_back({"storage.dir", "string", "\"\"", "", "a directory path",
+               "Store directory (relative to the working directory; created if missing, on a "
+               "file system with O_DIRECT); empty: persistence off."});
+  k.push_back({"storage.capture_priorities", "list", "[P0, P1, P2]", "", kPriorities,
+               "Classes of these priority tiers have their raw packets captured."});
+  k.push_back({"storage.capture_classes", "list", "[]", "", "class names",
+               "Classes captured whatever their priority (e.g. other, itch.A)."});
+  k.push_back({"storage.capture_exclude", "list", "[]", "", "class names",
+               "Classes never captured; wins over the two keys above."});
+  k.push_back({"storage.capture_sent", "bool", "true", "", "",
+               "Capture what the appliance sends (re-requests), as outbound packets."});
+  k.push_back({"storage.block_kib", "integer", "64", "KiB", "16..1024, power of two",
+               "Write unit: bytes per io_uring write (O_DIRECT, 4 KiB aligned)."});
+  k.push_back(
+      {"storage.queue_depth", "integer", "8", "writes", "1..128", "Writes in flight per stream."});
+  k.push_back({"storage.buffers", "integer", "32", "buffers", "4..4096",
+               "Write buffers per stream (hugepage memory); at least queue_depth + 2."});
+  k.push_back({"storage.segment_mib", "integer", "256", "MiB", "1..65536",
+               "Segment size, preallocated (fallocate); a segment rotates when full."});
+  k.push_back({"storage.rotate_interval_s", "integer", "0", "s", "0..86400",
+               "Also rotate a segment this long after it was opened; 0: by size only."});
+  k.push_back({"storage.retention_mib", "integer", "0", "MiB", "0..1073741824",
+               "Delete the oldest segments beyond this total (and while free space is under "
+               "reserve_mib + segment_mib); refused while SAFE unless authorised; 0: keep all."});
+  k.push_back({"storage.reserve_mib", "integer", "256", "MiB", "0..1048576",
+               "Free space under this raises the disk-full hazard."});
+  k.push_back({"storage.sync", "enum", "batch", "", "batch|interval",
+               "batch: every write is durable (RWF_DSYNC, fdatasync per batch in effect); "
+               "interval: group commit, one fdatasync per sync_interval_us or sync_kib."});
+  k.push_back({"storage.sync_interval_us", "integer", "1000", "us", "10..10000000",
+               "interval: longest a record waits before its fdatasync."});
+  k.push_back({"storage.sync_kib", "integer", "1024", "KiB", "4..1048576",
+               "interval: unsynced bytes that start an fdatasync early."});
+  k.push_back({"storage.backlog_hazard_mib", "integer", "64", "MiB", "1..65536",
+               "Bytes appended but not yet durable over which the backlog hazard is raised."});
+  k.push_back({"storage.slow_completion_ms", "integer", "100", "ms", "1..600000",
+               "A write or sync outstanding longer than this is slow (backlog hazard)."});
+
   // --- run ---------------------------------------------------------------------------------
   k.push_back({"control", "map", "{}", "", "", "The control side: reports."});
   k.push_back({"control.integrity_report", "string", "\"\"", "", "a file path",

@@ -13,6 +13,8 @@
 
 #include "drivers/ports.hpp"
 #include "lcore/integrity/feed_runtime.hpp"
+#include "storage/state.hpp"
+#include "storage/writer.hpp"
 
 namespace sy {
 
@@ -260,6 +262,7 @@ void build_pipeline(Runtime& rt, const conf::Config& cfg) {
   storage->inputs.push_back(integrity->storage_out);
   storage->inputs.push_back(execution->storage_out);
   build_feeds(rt, cfg, *integrity);
+  setup_storage(rt, cfg);  // lcore/storage.cpp: recovery, io_uring, capture plan
 }
 
 void launch_workers(Runtime& rt) {
@@ -307,6 +310,7 @@ void drain_leftovers(Runtime& rt) {
 }
 
 void teardown_pipeline(Runtime& rt) {
+  rt.storage_writer.reset();  // its buffers are hugepage memory: before the EAL goes
   for (auto& port : rt.ports) drivers::stop_port(port->dpdk_port);
   for (rte_ring* r : rt.rings) rte_ring_free(r);
   rt.rings.clear();

@@ -84,6 +84,10 @@ struct LcoreRuntime {
 namespace integrity {
 class FeedRuntime;
 }
+namespace storage {
+struct StorageState;
+class Writer;
+}  // namespace storage
 
 // 128-bit products for fixed-point time conversion (a GCC/Clang extension).
 __extension__ using uint128 = unsigned __int128;
@@ -121,6 +125,16 @@ struct Runtime {
   uint64_t tsc_hz = 0;
   std::atomic<bool> force_stop{false};  // drain timeout or second signal: leave loops now
   SafetyState safety;                   // written by the control lcore, read per burst
+
+  // Storage (lcore/storage.cpp, docs/storage.md). capture_copy: rx hands the storage lcore a
+  // second reference of these classes' packets; persist: the storage lcore keeps a class's raw
+  // packets; capture_sent: the frames the appliance sends are captured too. storage_state:
+  // watermarks, counters and the retention authorisation the control API sets.
+  bool capture_copy[net::kMaxClasses] = {};
+  bool persist_class[net::kMaxClasses] = {};
+  bool capture_sent = false;
+  std::unique_ptr<storage::StorageState> storage_state;
+  std::unique_ptr<storage::Writer> storage_writer;  // null: persistence off
 };
 
 inline uint64_t* rx_tsc_field(rte_mbuf* m, int offset) {
@@ -156,5 +170,9 @@ int rx_lcore_main(Runtime& rt, LcoreRuntime& self);
 int integrity_lcore_main(Runtime& rt, LcoreRuntime& self);
 int execution_lcore_main(Runtime& rt, LcoreRuntime& self);
 int storage_lcore_main(Runtime& rt, LcoreRuntime& self);
+
+// Storage set-up before launch (recovery, io_uring, buffers) and what the summary needs from it.
+void setup_storage(Runtime& rt, const conf::Config& cfg);
+uint64_t storage_loss(const Runtime& rt);  // capture copies refused + records not persisted
 
 }  // namespace sy

@@ -45,8 +45,10 @@ class RxLcore {
     md_.ring = self.md_out;
     order_.ring = self.order_out;
     capture_.ring = self.capture_out;
-    for (size_t c = 0; c < rt.classes.classes.size(); ++c)
+    for (size_t c = 0; c < rt.classes.classes.size(); ++c) {
       destination_[c] = rt.classes.classes[c].destination;
+      capture_copy_[c] = rt.capture_copy[c];
+    }
   }
 
   void run() {
@@ -112,9 +114,12 @@ class RxLcore {
       cls.bytes.add(m->pkt_len);
       burst_bytes += m->pkt_len;
       // The consumer accounts and frees from the message alone, never touching the mbuf again
-      // unless its role needs the bytes.
+      // unless its role needs the bytes. A packet storage also captures has two references.
+      const bool capture_copy = capture_copy_[v.class_id];
       const uint8_t flags =
-          (m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1) ? kMsgRawFree : 0;
+          (!capture_copy && m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1)
+              ? kMsgRawFree
+              : 0;
       const RingMsg msg{MsgType::packet,
                         flags,
                         static_cast<uint8_t>(v.class_id),
@@ -143,6 +148,14 @@ class RxLcore {
           dropped[n_dropped++] = m;
           break;
       }
+      // Storage: the raw copy of a captured class (lcore/storage_capture.hpp), taken before
+      // either message is enqueued so no consumer can free the packet first.
+      if (capture_copy) {
+        rte_mbuf_refcnt_update(m, 1);
+        RingMsg copy = msg;
+        copy.flags = kMsgCapture;
+        capture_.msgs[capture_.count++] = copy;
+      }
     }
     port.packets.add(n);
     port.bytes.add(burst_bytes);
@@ -158,12 +171,24 @@ class RxLcore {
     if (b.count == 0) return;
     const unsigned sent =
         rte_ring_sp_enqueue_burst_elem(b.ring, b.msgs, sizeof(RingMsg), b.count, nullptr);
-    for (unsigned i = 0; i < sent; ++i) stats_.classes[b.msgs[i].class_id].delivered.inc();
-    port.delivered.add(sent);
-    for (unsigned i = sent; i < b.count; ++i) {
-      stats_.classes[b.msgs[i].class_id].dropped[static_cast<size_t>(DropReason::ring_full)].inc();
-      port.dropped[static_cast<size_t>(DropReason::ring_full)].inc();
-      rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(b.msgs[i].payload));
+    constexpr auto kFull = static_cast<size_t>(DropReason::ring_full);
+    for (unsigned i = 0; i < b.count; ++i) {
+      const RingMsg& msg = b.msgs[i];
+      // Storage copies are books of their own, apart from the class and port identity.
+      FlowCounters& books =
+          (msg.flags & kMsgCapture) ? stats_.capture : stats_.classes[msg.class_id];
+      if (msg.flags & kMsgCapture) {
+        books.packets.inc();
+        books.bytes.add(msg.arg);
+      }
+      if (i < sent) {
+        books.delivered.inc();
+        if (!(msg.flags & kMsgCapture)) port.delivered.inc();
+      } else {
+        books.dropped[kFull].inc();
+        if (!(msg.flags & kMsgCapture)) port.dropped[kFull].inc();
+        rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(msg.payload));
+      }
     }
     b.count = 0;
   }
@@ -251,6 +276,7 @@ class RxLcore {
   bool wait_on_full_;
   uint64_t next_arp_tsc_ = 0;
   net::Destination destination_[net::kMaxClasses]{};
+  bool capture_copy_[net::kMaxClasses]{};  // storage also captures these classes' packets
   Bucket md_, order_, capture_;
 };
 

@@ -46,6 +46,11 @@ struct alignas(64) LcoreStats {
   // handoff rings, delivered = accepted by the tx queue, dropped = tx_full.
   FlowCounters tx_relay[kMaxPorts];
   FlowCounters classes[net::kMaxClasses];  // rx: by class; consumers: packets in by class
+  // Raw captures (docs/storage.md). Producers (rx copies of captured classes, integrity's sent
+  // frames): packets = copies attempted, delivered = enqueued to storage, dropped = ring_full.
+  // Storage: packets = raw records taken, delivered = persisted, dropped = disk_full /
+  // storage_io / unpersisted (abandoned at a forced stop).
+  FlowCounters capture;
   std::atomic<uint64_t> heartbeat_tsc{0};  // TSC of the last loop iteration
   std::atomic<uint32_t> hazards{0};   // HazardBit set this lcore raises (src/common/safety.hpp)
   std::atomic<bool> finished{false};  // the lcore function has returned

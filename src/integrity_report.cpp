@@ -9,6 +9,7 @@
 
 #include "lcore/integrity/feed_runtime.hpp"
 #include "src/book/order_book.hpp"
+#include "storage/report.hpp"
 
 namespace sy {
 
@@ -97,6 +98,26 @@ nlohmann::json feed_json(const conf::FeedConfig& cfg, const integrity::FeedSnaps
   return j;
 }
 
+// Persistence (storage/report.hpp): watermarks, not-persisted counts by reason, latency budgets,
+// recovery cuts, retention and its audit events.
+nlohmann::json storage_json(const Runtime& rt) {
+  if (!rt.storage_state) return {{"enabled", false}};
+  std::vector<std::string> names;
+  for (const auto& c : rt.classes.classes) names.push_back(c.name);
+  storage::CaptureTotals cap;
+  uint32_t hazards = 0;
+  for (const auto& lc : rt.lcores) {
+    if (lc.cfg->role == conf::Role::storage) {
+      hazards = lc.stats->hazards.load(std::memory_order_relaxed);
+      continue;
+    }
+    cap.attempted += lc.stats->capture.packets.get();
+    cap.enqueued += lc.stats->capture.delivered.get();
+    cap.ring_full += lc.stats->capture.dropped[static_cast<size_t>(DropReason::ring_full)].get();
+  }
+  return storage::report_json(*rt.storage_state, names, cap, hazards);
+}
+
 }  // namespace
 
 nlohmann::json integrity_report_live(const Runtime& rt) {
@@ -111,6 +132,7 @@ nlohmann::json integrity_report_live(const Runtime& rt) {
     if (!f->snapshot.read(s)) continue;  // not published yet
     r["feeds"].push_back(feed_json(f->cfg, s));
   }
+  r["storage"] = storage_json(rt);
   return r;
 }
 
@@ -180,6 +202,7 @@ nlohmann::json integrity_report_final(const Runtime& rt, const Summary& summary)
     j["records"]["consumed_by_storage"] = persisted;
     r["feeds"].push_back(j);
   }
+  r["storage"] = storage_json(rt);
   // Every packet that was not processed, by port and class and reason (the exit summary's books).
   const nlohmann::json sj = summary.to_json();
   r["packets"] = {{"ports", sj["ports"]},

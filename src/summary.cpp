@@ -168,6 +168,9 @@ Summary collect_summary(const Runtime& rt, const StopOutcome& stop, const std::s
       for (size_t r = 0; r < kDropReasonCount; ++r)
         if (kDropReasonIsLoss[r]) s.lost += p.dropped[r];
 
+  // Storage: capture copies refused by a full ring, records the store could not persist.
+  s.lost += storage_loss(rt);
+
   if (stop.reason == StopReason::lcore_exited || !s.identity_violations.empty())
     s.exit_code = kExitRuntimeFailure;
   else if (s.lost > 0 || stop.forced)

@@ -98,6 +98,10 @@ class FeedRuntime {
   uint16_t src_udp = 0;  // where the replies come back (the retransmit class's port)
   LcoreStats* stats = nullptr;
   uint16_t source = 0;
+  // Set by storage set-up: re-requests are captured as sent frames through this ring (the
+  // integrity lcore's storage_out; null: not captured); tsc_offset: the rx TSC mbuf field.
+  rte_ring* capture_out = nullptr;
+  int tsc_offset = -1;
 
   // Events kept for the report (bounded; the rest only counted).
   static constexpr size_t kMaxEvents = 4096;

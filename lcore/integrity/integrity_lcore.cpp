@@ -10,6 +10,7 @@
 #include "lcore/integrity/feed_runtime.hpp"
 #include "lcore/integrity/message_path.hpp"
 #include "lcore/runtime.hpp"
+#include "lcore/storage_capture.hpp"
 #include "src/net/wire.hpp"
 #include "src/proto/itch50.hpp"
 
@@ -96,7 +97,11 @@ void FeedSink::request(const uint8_t session[10], uint64_t first, uint16_t count
   req.sequence = first;
   req.count = count;
   proto::build_mold_request(udp + net::kUdpHeaderLen, proto::kMoldRequestLen, req);
-  if (tx_send(*f.request_path, &m, 1, *f.stats, f.source) == 1)
+  // Storage: a re-request is part of what left the box (lcore/storage_capture.hpp).
+  rte_mbuf* capture = capture_reference_for_send(f.capture_out, f.tsc_offset, m);
+  const bool sent = tx_send(*f.request_path, &m, 1, *f.stats, f.source) == 1;
+  capture_sent_frame(f.capture_out, *f.stats, f.source, f.request_path->port_index, capture, sent);
+  if (sent)
     ++f.work.requests_sent;
   else
     ++f.work.requests_unsent;

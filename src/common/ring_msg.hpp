@@ -21,6 +21,10 @@ enum class MsgType : uint8_t {
 inline constexpr uint8_t kMsgRawFree = 0x01;  // packet: direct, one segment, refcnt 1, from the
                                               // port's pool: may go back with rte_mempool_put
 inline constexpr uint8_t kMsgUpkeep = 0x02;   // tx handoff: an ARP/IGMP frame of our own
+// Storage (docs/storage.md): a second reference to a packet another lcore also consumes, handed
+// to storage for the raw store only; it is not the class's delivery and is counted apart.
+inline constexpr uint8_t kMsgCapture = 0x04;
+inline constexpr uint8_t kMsgSent = 0x08;  // with kMsgCapture: a frame the appliance sent
 
 enum class Command : uint16_t {
   stop = 1,  // rx: stop polling, send end markers downstream, exit

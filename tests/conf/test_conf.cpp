@@ -196,7 +196,7 @@ TEST(ConfDefaults, NullMeansAbsentForOptionalKeys) {
 TEST(ConfErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of(kBase + "bogus: 1\n"),
             "t.yaml:33:1: bogus: unknown key (expected one of: eal, lcores, ports, feeds, "
-            "sessions, rings, classify, control, run)");
+            "sessions, rings, classify, storage, control, run)");
 }
 
 TEST(ConfErrors, UnknownNestedKey) {
@@ -550,6 +550,45 @@ TEST(ConfArgs, LoadResolvesAgainstTheFilesDirectory) {
   EXPECT_EQ(c.ports[0].args[0].second, (dir / "caps/in.pcap").string());
   EXPECT_EQ(c.lcores[0].mark.file, file.string());
   std::filesystem::remove_all(dir);
+}
+
+TEST(ConfStorage, DefaultsSetAndErrors) {
+  const Config def = load_text(kBase);
+  EXPECT_EQ(def.storage.dir, "");
+  EXPECT_EQ(def.storage.capture_priorities.size(), 3u);
+  EXPECT_EQ(def.storage.sync, SyncPolicy::batch);
+  EXPECT_EQ(def.storage.block_kib, 64u);
+  const Config set =
+      load_text(kBase, {"storage.dir=/var/lib/sy", "storage.capture_priorities=[P0]",
+                        "storage.capture_classes=[other]", "storage.capture_exclude=[itch.B]",
+                        "storage.sync=interval", "storage.sync_interval_us=500",
+                        "storage.retention_mib=4096"});
+  EXPECT_EQ(set.storage.dir, "/var/lib/sy");
+  ASSERT_EQ(set.storage.capture_priorities.size(), 1u);
+  EXPECT_EQ(set.storage.capture_priorities[0], Priority::p0);
+  EXPECT_EQ(set.storage.capture_classes, std::vector<std::string>{"other"});
+  EXPECT_EQ(set.storage.capture_exclude, std::vector<std::string>{"itch.B"});
+  EXPECT_EQ(set.storage.sync, SyncPolicy::interval);
+  EXPECT_EQ(set.storage.sync_interval_us, 500u);
+  EXPECT_EQ(set.storage.retention_mib, 4096u);
+  EXPECT_EQ(error_of(kBase, {"storage.block_kib=48"}),
+            "--set: storage.block_kib: 48 is not a power of two");
+  EXPECT_EQ(error_of(kBase, {"storage.queue_depth=0"}),
+            "--set: storage.queue_depth: 0 is out of range 1..128 (writes)");
+  EXPECT_EQ(error_of(kBase, {"storage.sync=often"}),
+            "--set: storage.sync: expected one of: batch, interval");
+  EXPECT_EQ(error_of(kBase, {"storage.capture_priorities=[P3]"}),
+            "--set: storage.capture_priorities[0]: expected one of: P0, P1, P2");
+  EXPECT_NE(error_of(kBase, {"storage.capture_classes=[nope]"})
+                .find("storage.capture_classes[0]: class 'nope' is not defined (defined: other, "
+                      "malformed, local, itch.A"),
+            std::string::npos);
+  EXPECT_EQ(error_of(kBase, {"storage.queue_depth=32", "storage.buffers=33"}),
+            "--set: storage.buffers: 33 buffers cannot keep storage.queue_depth (32) writes in "
+            "flight and fill the next: at least 34");
+  EXPECT_EQ(error_of(kBase, {"storage.segment_mib=1", "storage.block_kib=1024"}),
+            "--set: storage.segment_mib: a segment must hold at least two blocks of "
+            "storage.block_kib (1024 KiB)");
 }
 
 TEST(ConfDump, RoundTrip) {

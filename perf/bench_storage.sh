@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Storage writer vs fio on the same file system, in the same run, interleaved (not a test).
+#
+#   perf/bench_storage.sh [BUILD_DIR] [DIR] [SECONDS]
+#   env: BS_KIB (64), QD (8), ROUNDS (2), PACKET_BYTES (1024)
+#
+# 1. Throughput: the writer (switchyard-bench-storage --mode throughput: its own io_uring path,
+#    O_DIRECT, registered buffers and files, preallocated segments, durable writes) against
+#    fio --ioengine=io_uring --direct=1 --rw=write, same block size and queue depth. Goal >= 0.9x.
+# 2. Receive-to-durable latency of the writer paced at 50% of its measured throughput, against
+#    the device's own durable-write latency: fio ... --sync=dsync, same bs and qd. Goal: writer
+#    p99 <= 1.2x fio p99.
+# DIR must be on a file system with O_DIRECT (not tmpfs before Linux 6.6).
+set -euo pipefail
+
+BUILD=${1:-build}
+DIR=${2:-/var/tmp/switchyard-bench-storage}
+SECS=${3:-5}
+BS_KIB=${BS_KIB:-64}
+QD=${QD:-8}
+ROUNDS=${ROUNDS:-2}
+PACKET_BYTES=${PACKET_BYTES:-1024}
+BENCH="$BUILD/perf/switchyard-bench-storage"
+
+for tool in fio python3 findmnt; do
+  command -v "$tool" >/dev/null || { echo "bench_storage: $tool is required" >&2; exit 2; }
+done
+[ -x "$BENCH" ] || { echo "bench_storage: $BENCH not built (ninja -C $BUILD perf/switchyard-bench-storage)" >&2; exit 2; }
+mkdir -p "$DIR"
+FSTYPE=$(findmnt -n -o FSTYPE -T "$DIR")
+if [ "$FSTYPE" = tmpfs ]; then echo "bench_storage: $DIR is on tmpfs (no O_DIRECT here)" >&2; exit 2; fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+echo "file system: $(findmnt -n -o SOURCE,FSTYPE -T "$DIR"), bs ${BS_KIB} KiB, qd $QD, ${SECS} s x $ROUNDS rounds"
+
+FIO_FILE="$DIR/fio.dat"
+fio_run() {  # extra fio args...; prints "MBps p50_us p99_us p999_us"
+  rm -f "$FIO_FILE"
+  fallocate -l 4G "$FIO_FILE"  # preallocated like a segment: no layout pass
+  fio --name=bench --filename="$FIO_FILE" --size=4G --ioengine=io_uring --direct=1 --rw=write \
+      --bs="${BS_KIB}k" --iodepth="$QD" --runtime="$SECS" --time_based --lat_percentiles=1 \
+      --output-format=json "$@" 2>/dev/null |
+    python3 -c '
+import json, sys
+w = json.load(sys.stdin)["jobs"][0]["write"]
+p = w["lat_ns"]["percentile"]
+print("%.1f %.1f %.1f %.1f" % (w["bw_bytes"] / 1e6, p["50.000000"] / 1e3, p["99.000000"] / 1e3,
+                               p["99.900000"] / 1e3))'
+  rm -f "$FIO_FILE"
+}
+writer_run() {  # extra args...; prints "MBps p50_us p99_us p999_us"
+  "$BENCH" --dir "$DIR/store" --seconds "$SECS" --block-kib "$BS_KIB" --queue-depth "$QD" \
+      --packet-bytes "$PACKET_BYTES" --sync batch "$@" |
+    python3 -c '
+import json, sys
+j = json.loads(sys.stdin.read())
+print("%.1f %.1f %.1f %.1f" % (j["write_mbps"], j["lat_p50_us"], j["lat_p99_us"], j["lat_p999_us"]))'
+}
+mean() { python3 -c 'import sys; v=[float(x) for x in sys.argv[1:]]; print("%.1f" % (sum(v)/len(v)))' "$@"; }
+
+echo "== throughput (MB/s written)"
+fio_bw=(); wr_bw=()
+for r in $(seq "$ROUNDS"); do
+  read -r bw _ _ _ < <(fio_run); fio_bw+=("$bw")
+  read -r wbw _ _ _ < <(writer_run --mode throughput); wr_bw+=("$wbw")
+  echo "round $r: fio $bw, writer $wbw"
+done
+FIO_BW=$(mean "${fio_bw[@]}"); WR_BW=$(mean "${wr_bw[@]}")
+echo "fio $FIO_BW MB/s, writer $WR_BW MB/s, ratio $(python3 -c "print('%.2f' % ($WR_BW / $FIO_BW))") (goal >= 0.90)"
+
+RATE=$(python3 -c "print(int($WR_BW / 2))")
+echo "== receive-to-durable latency at 50% of the writer's throughput ($RATE MB/s) vs fio --sync=dsync"
+fio_p=(); wr_p=()
+for r in $(seq "$ROUNDS"); do
+  read -r fbw f50 f99 f999 < <(fio_run --sync=dsync)
+  read -r _ w50 w99 w999 < <(writer_run --mode latency --rate-mbps "$RATE")
+  fio_p+=("$f99"); wr_p+=("$w99")
+  echo "round $r: fio dsync (${fbw} MB/s, full qd) p50/p99/p99.9 ${f50}/${f99}/${f999} us; writer p50/p99/p99.9 ${w50}/${w99}/${w999} us"
+done
+FIO_P99=$(mean "${fio_p[@]}"); WR_P99=$(mean "${wr_p[@]}")
+echo "p99: fio $FIO_P99 us, writer $WR_P99 us, ratio $(python3 -c "print('%.2f' % ($WR_P99 / $FIO_P99))") (goal <= 1.20)"
+rm -rf "$DIR/store"

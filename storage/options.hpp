@@ -1,0 +1,49 @@
+// The writer's settings, in the units it works in (bytes, nanoseconds). The appliance fills
+// them from the `storage:` section of the configuration; tests and the benchmark directly.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sy {
+struct SafetyState;
+}
+
+namespace sy::storage {
+
+enum class SyncPolicy : uint8_t {
+  batch,     // every write is a durable write (RWF_DSYNC): durable when it completes
+  interval,  // plain writes, one fdatasync for everything written once the oldest unsynced
+             // record is sync_interval_ns old or sync_bytes are unsynced (group commit)
+};
+
+struct Options {
+  std::string dir;
+  uint32_t block_bytes = 64 * 1024;  // write unit; a multiple of 4 KiB
+  uint32_t queue_depth = 8;          // writes in flight per stream
+  uint32_t buffers = 32;             // write buffers per stream, > queue_depth
+  uint64_t segment_bytes = 256ull << 20;
+  uint64_t rotate_interval_ns = 0;        // 0: by size only
+  uint64_t retention_bytes = 0;           // 0: keep everything
+  uint64_t reserve_bytes = 256ull << 20;  // free space retention keeps; under it: disk_low
+  SyncPolicy sync = SyncPolicy::batch;
+  uint64_t sync_interval_ns = 1'000'000;
+  uint64_t sync_bytes = 1ull << 20;
+  uint64_t backlog_hazard_bytes = 64ull << 20;
+  uint64_t slow_ns = 100'000'000;  // a write or sync slower than this is a slow completion
+  bool stream_enabled[2] = {true, true};
+  std::vector<std::string> port_names;  // raw segments: one interface per port, in this order
+  // Write buffer memory (4 KiB aligned): hugepage memory in the appliance. Defaults to
+  // std::aligned_alloc / std::free.
+  void* (*alloc)(size_t bytes, size_t align) = nullptr;
+  void (*release)(void* p) = nullptr;
+  const SafetyState* safety = nullptr;            // read by retention; null: always NORMAL
+  uint64_t housekeeping_period_ns = 100'000'000;  // retention and free-space checks
+};
+
+// Checks the relations between the settings; empty when fine.
+std::string validate(const Options& o);
+
+}  // namespace sy::storage
