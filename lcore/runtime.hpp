@@ -19,6 +19,7 @@
 #include "src/common/safety.hpp"
 #include "src/net/class_table.hpp"
 #include "src/net/classifier.hpp"
+#include "src/ops/service_status.hpp"
 
 namespace sy {
 
@@ -121,6 +122,7 @@ struct Runtime {
   uint64_t tsc_hz = 0;
   std::atomic<bool> force_stop{false};  // drain timeout or second signal: leave loops now
   SafetyState safety;                   // written by the control lcore, read per burst
+  ops::ServiceStatus service;           // control lcore -> systemd notifier (src/ops)
 };
 
 inline uint64_t* rx_tsc_field(rte_mbuf* m, int offset) {
