@@ -145,6 +145,13 @@ expect 1 "^change +isolcpus +CPUs 3 are not covered.*isolcpus=2,3" "^change +noh
   "^change +irq +IRQs 31 " "^change +numa +0000:3b:00.0 is on node 1; hot CPUs 2\(node 0\) 3\(node 0\)" \
   "7 item\(s\) to change" -- tune --check --cpus 2-3 --nic 0000:3b:00.0
 [[ $(cat "$ts/devices/system/cpu/cpu3/cpufreq/scaling_governor") == powersave ]] || fail "--check changed the governor"
+# --apply changes only the run-time items, and only in the scratch tree here.
+if [[ $(id -u) -eq 0 ]]; then
+  expect 1 "applied: cpu3 governor performance" "applied: transparent hugepages madvise" \
+    "never changed here" -- tune --apply --cpus 2-3 --nic 0000:3b:00.0
+  [[ $(cat "$ts/devices/system/cpu/cpu3/cpufreq/scaling_governor") == performance ]] || fail "--apply left the governor"
+  grep -q '^madvise$' "$ts/kernel/mm/transparent_hugepage/enabled" || fail "--apply left THP"
+fi
 expect 2 "not a CPU list" -- tune --check --cpus 2-x
 
 ((fails == 0)) || exit 1
