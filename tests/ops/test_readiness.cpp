@@ -233,6 +233,16 @@ class Readiness : public ProcessTest {
   json summary() { return json::parse(slurp(dir / "summary.json")); }
   fs::path socket_path() { return dir / "notify.sock"; }
 
+  // The EAL leaves its runtime directory behind (/var/run/dpdk/<file prefix>): remove ours.
+  void TearDown() override {
+    const std::string pid = std::to_string(getpid());
+    for (const char* prefix : {"sy_ops_", "sy_ops_memif_", "sy_ops_peer_"}) {
+      std::error_code ec;
+      fs::remove_all(fs::path("/var/run/dpdk") / (prefix + pid), ec);
+    }
+    ProcessTest::TearDown();
+  }
+
   static constexpr unsigned kIntegrityLcore = 2;  // conf/profiles/default.yaml
 };
 
