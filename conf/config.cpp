@@ -713,6 +713,7 @@ class Parser {
     parse_storage(top);
     parse_run(top);
     parse_control(top);
+    parse_service(top);
   }
 
  private:
@@ -1248,6 +1249,29 @@ class Parser {
     read_int(m, "report_interval_ms", c.report_interval_ms);
   }
 
+  void parse_service(const MapView& top) {
+    ServiceConfig& s = cfg_.service;
+    s.mark = section_mark(top, "service");
+    const Entry* e = top.get("service");
+    if (!e) return;
+    const MapView m(e->value, where(*e), "service", "service");
+    read_int(m, "heartbeat_timeout_ms", s.heartbeat_timeout_ms);
+    read_bool(m, "ready_requires_link", s.ready_requires_link);
+    // An lcore that sleeps when idle stamps its heartbeat once per sleep: a timeout within two
+    // sleeps would call a healthy idle lcore dead and withhold the watchdog for no reason.
+    const Entry* t = m.get("heartbeat_timeout_ms");
+    if (!t) return;
+    for (size_t i = 0; i < cfg_.lcores.size(); ++i) {
+      const LcoreConfig& lc = cfg_.lcores[i];
+      if (lc.idle != IdlePolicy::sleep) continue;
+      if (uint64_t{s.heartbeat_timeout_ms} * 1000 >= 2 * uint64_t{lc.idle_sleep_us}) continue;
+      fail(where(*t), m.child("heartbeat_timeout_ms"),
+           std::to_string(s.heartbeat_timeout_ms) + " ms is not at least twice lcores[" +
+               std::to_string(i) + "].idle_sleep_us (" + std::to_string(lc.idle_sleep_us) +
+               " us): that lcore would look dead whenever it idles");
+    }
+  }
+
   void parse_run(const MapView& top) {
     RunConfig& r = cfg_.run;
     r.mark = section_mark(top, "run");
@@ -1570,6 +1594,11 @@ std::string dump_resolved(const Config& cfg) {
   emit_int(out, "expect_frames", cfg.run.expect_frames);
   emit_int(out, "drain_timeout_ms", cfg.run.drain_timeout_ms);
   emit_int(out, "max_runtime_ms", cfg.run.max_runtime_ms);
+  out << YAML::EndMap;
+
+  out << YAML::Key << "service" << YAML::Value << YAML::BeginMap;
+  emit_int(out, "heartbeat_timeout_ms", cfg.service.heartbeat_timeout_ms);
+  emit_bool(out, "ready_requires_link", cfg.service.ready_requires_link);
   out << YAML::EndMap;
 
   out << YAML::EndMap;

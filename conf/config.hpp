@@ -254,6 +254,13 @@ struct ControlConfig {
   SourceMark mark;
 };
 
+// What the service manager (systemd) is told: readiness and the watchdog (src/ops/).
+struct ServiceConfig {
+  uint32_t heartbeat_timeout_ms = 1000;  // an lcore heartbeat older than this withholds WATCHDOG=1
+  bool ready_requires_link = true;       // READY=1 also waits for every port's link to be up
+  SourceMark mark;
+};
+
 struct Config {
   std::string source_file;  // absolute path of the YAML file
   std::string source_dir;   // its directory: relative paths resolve against it
@@ -267,6 +274,7 @@ struct Config {
   StorageConfig storage;
   RunConfig run;
   ControlConfig control;
+  ServiceConfig service;
 
   const PortConfig* find_port(const std::string& name) const;
   const LcoreConfig* find_role(Role role) const;  // first lcore with that role

@@ -290,6 +290,17 @@ std::vector<SchemaKey> build_schema() {
                "Shutdown: longest wait for the rings to drain."});
   k.push_back({"run.max_runtime_ms", "integer", "0", "ms", "0..86400000",
                "Stop after this long whatever happens; 0 = off."});
+
+  // --- service -----------------------------------------------------------------------------
+  k.push_back({"service", "map", "{}", "", "",
+               "What the service manager is told (systemd Type=notify): readiness, watchdog."});
+  k.push_back({"service.heartbeat_timeout_ms", "integer", "1000", "ms", "10..600000",
+               "An lcore whose heartbeat is older than this is not alive: the watchdog ping "
+               "(WATCHDOG=1) is withheld until it is again; keep it above lcores[].idle_sleep_us "
+               "and below the unit's WatchdogSec."});
+  k.push_back({"service.ready_requires_link", "bool", "true", "", "",
+               "READY=1 also waits for every port's link to be up (false: ports started is "
+               "enough)."});
   return k;
 }
 

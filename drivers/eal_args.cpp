@@ -2,10 +2,25 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 namespace sy::drivers {
+
+uint32_t cpu_list_end(const std::string& list) {
+  uint32_t end = 0;
+  std::istringstream in(list);
+  std::string range;
+  while (std::getline(in, range, ',')) {
+    if (range.empty() || range.find_first_not_of("0123456789-\n") != std::string::npos) return 0;
+    const size_t dash = range.find('-');
+    const std::string last = dash == std::string::npos ? range : range.substr(dash + 1);
+    if (last.empty() || last.front() == '\n') return 0;
+    end = std::max(end, static_cast<uint32_t>(std::stoul(last)) + 1);
+  }
+  return end;
+}
 
 HostFacts probe_host() {
   HostFacts facts;
@@ -16,6 +31,12 @@ HostFacts probe_host() {
     for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
       if (CPU_ISSET(cpu, &set)) facts.cpu_count = static_cast<uint32_t>(cpu + 1);
   }
+  // With isolcpus= the kernel keeps isolated CPUs out of every process's affinity, yet they are
+  // exactly where the hot lcores belong (EAL pins its threads there itself).
+  std::ifstream isolated_file("/sys/devices/system/cpu/isolated");
+  std::string isolated;
+  if (std::getline(isolated_file, isolated))
+    facts.cpu_count = std::max(facts.cpu_count, cpu_list_end(isolated));
   std::ifstream meminfo("/proc/meminfo");
   std::string key;
   uint64_t value = 0;

@@ -11,12 +11,18 @@
 namespace sy::drivers {
 
 struct HostFacts {
-  uint32_t cpu_count = 0;            // CPUs this process may run on (sched_getaffinity)
+  // CPUs an lcore may be pinned to, as highest id + 1: this process's affinity plus the CPUs the
+  // kernel isolated (isolcpus=), which the affinity of every process excludes on a tuned host.
+  uint32_t cpu_count = 0;
   uint64_t hugepage_free_bytes = 0;  // free hugepages x their size (/proc/meminfo)
   bool hugetlbfs_mounted = false;    // a hugetlbfs mount exists (/proc/mounts)
 };
 
 HostFacts probe_host();
+
+// Highest CPU id + 1 in a kernel CPU list such as "2-5,8" (/sys/devices/system/cpu/isolated);
+// 0 for an empty or malformed list.
+uint32_t cpu_list_end(const std::string& list);
 
 struct EalPlan {
   std::vector<std::string> args;  // argv for rte_eal_init, argv[0] included

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "src/ops/control_hook.hpp"
+
 namespace sy {
 
 const char* to_string(StopReason r) {
@@ -69,6 +71,7 @@ StopOutcome run_control(Runtime& rt, const std::atomic<int>& signals) {
   for (;;) {
     rte_delay_us_sleep(kControlPeriodUs);
     const uint64_t now = rte_rdtsc();
+    ops::observe_for_service(rt, now);  // ops: readiness and watchdog verdicts for systemd
     if (signals.load() > 0) {
       out.reason = StopReason::signal;
       break;
@@ -113,6 +116,7 @@ StopOutcome run_control(Runtime& rt, const std::atomic<int>& signals) {
       break;
     }
   }
+  ops::announce_stopping(rt);  // ops: systemd hears STOPPING=1 while the lcores drain
   const uint64_t stop_at = rte_rdtsc();
   out.run_seconds = static_cast<double>(stop_at - start) / static_cast<double>(hz);
 

@@ -19,6 +19,7 @@
 #include "src/common/safety.hpp"
 #include "src/net/class_table.hpp"
 #include "src/net/classifier.hpp"
+#include "src/ops/service_status.hpp"
 
 namespace sy {
 
@@ -135,6 +136,7 @@ struct Runtime {
   bool capture_sent = false;
   std::unique_ptr<storage::StorageState> storage_state;
   std::unique_ptr<storage::Writer> storage_writer;  // null: persistence off
+  ops::ServiceStatus service;           // control lcore -> systemd notifier (src/ops)
 };
 
 inline uint64_t* rx_tsc_field(rte_mbuf* m, int offset) {

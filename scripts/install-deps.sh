@@ -6,6 +6,9 @@ packages=(
   build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
   dpdk dpdk-dev libdpdk-dev liburing-dev libyaml-cpp-dev libgtest-dev nlohmann-json3-dev
   libpcap-dev python3-pyelftools python3-jsonschema tshark wireshark-common iproute2 fio
+  # Service manager integration (sd_notify) and the unit checks (systemd-analyze); the host
+  # scripts read profiles with python3-yaml and find PCI devices with pciutils.
+  libsystemd-dev systemd python3-yaml pciutils
   # What the appliance loads at run time. dpdk only recommends some of them, and clang does not
   # pull in its sanitizer and libFuzzer runtimes: name them so a minimal install still works.
   librte-net-pcap23 librte-net-memif23 librte-net-ring23 librte-net-null23

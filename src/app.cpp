@@ -14,6 +14,7 @@
 #include "lcore/pipeline.hpp"
 #include "src/common/exit_code.hpp"
 #include "src/integrity_report.hpp"
+#include "src/ops/notifier_thread.hpp"
 #include "src/summary.hpp"
 
 #include <chrono>
@@ -120,7 +121,9 @@ int run_appliance(const Options& opts) {
   }
 
   Reporter reporter(rt, cfg.control.integrity_report, cfg.control.report_interval_ms);
+  ops::NotifierThread notifier(rt);  // ops: READY/WATCHDOG/STOPPING to systemd, non-EAL thread
   const StopOutcome stop = run_control(rt, g_signals);
+  notifier.stop();  // ops
   reporter.stop();
   drain_leftovers(rt);
   const Summary summary =

@@ -196,7 +196,7 @@ TEST(ConfDefaults, NullMeansAbsentForOptionalKeys) {
 TEST(ConfErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of(kBase + "bogus: 1\n"),
             "t.yaml:33:1: bogus: unknown key (expected one of: eal, lcores, ports, feeds, "
-            "sessions, rings, classify, storage, control, run)");
+            "sessions, rings, classify, storage, control, run, service)");
 }
 
 TEST(ConfErrors, UnknownNestedKey) {
@@ -732,6 +732,45 @@ TEST(ConfDocs, TableMatchesSchema) {
   }
   for (const auto& m : mentioned) EXPECT_TRUE(paths.count(m)) << "not in the schema: " << m;
   for (const auto& [p, cells] : rows) EXPECT_TRUE(paths.count(p)) << "not in the schema: " << p;
+}
+
+// --- service (systemd readiness and watchdog) ------------------------------------------------
+
+TEST(ConfService, DefaultsAndOverrides) {
+  const Config def = load_text(kBase);
+  EXPECT_EQ(def.service.heartbeat_timeout_ms, 1000u);
+  EXPECT_TRUE(def.service.ready_requires_link);
+  const Config set =
+      load_text(kBase, {"service.heartbeat_timeout_ms=250", "service.ready_requires_link=false"});
+  EXPECT_EQ(set.service.heartbeat_timeout_ms, 250u);
+  EXPECT_FALSE(set.service.ready_requires_link);
+  const Config yaml = load_text(kBase + "service:\n  heartbeat_timeout_ms: 5000\n");
+  EXPECT_EQ(yaml.service.heartbeat_timeout_ms, 5000u);
+  EXPECT_NE(dump_resolved(set).find("heartbeat_timeout_ms: 250"), std::string::npos);
+}
+
+TEST(ConfService, Errors) {
+  EXPECT_EQ(error_of(kBase + "service:\n  heartbeat_timeout_ms: 9\n"),
+            "t.yaml:34:3: service.heartbeat_timeout_ms: 9 is out of range 10..600000 (ms)");
+  EXPECT_EQ(error_of(kBase, {"service.heartbeat_timeout_ms=600001"}),
+            "--set: service.heartbeat_timeout_ms: 600001 is out of range 10..600000 (ms)");
+  EXPECT_EQ(error_of(kBase + "service:\n  ready_requires_link: maybe\n"),
+            "t.yaml:34:3: service.ready_requires_link: expected true or false");
+  EXPECT_EQ(error_of(kBase + "service:\n  watchdog_ms: 5\n"),
+            "t.yaml:34:3: service.watchdog_ms: unknown key (expected one of: "
+            "heartbeat_timeout_ms, ready_requires_link)");
+  // A sleeping lcore stamps its heartbeat once per sleep: a shorter timeout is a mistake.
+  EXPECT_EQ(error_of(kBase, {"lcores.2.idle_sleep_us=100000", "service.heartbeat_timeout_ms=150"}),
+            "--set: service.heartbeat_timeout_ms: 150 ms is not at least twice "
+            "lcores[2].idle_sleep_us (100000 us): that lcore would look dead whenever it idles");
+  EXPECT_EQ(load_text(kBase, {"lcores.2.idle_sleep_us=100000", "service.heartbeat_timeout_ms=200"})
+                .service.heartbeat_timeout_ms,
+            200u);
+  // Spinning lcores stamp every loop: no constraint.
+  EXPECT_EQ(load_text(kBase, {"lcores.2.idle=spin", "lcores.2.idle_sleep_us=100000",
+                              "service.heartbeat_timeout_ms=10"})
+                .service.heartbeat_timeout_ms,
+            10u);
 }
 
 }  // namespace

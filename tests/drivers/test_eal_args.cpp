@@ -117,5 +117,15 @@ TEST(EalArgs, ExtraArgsGoLast) {
   EXPECT_EQ(derive_eal_args(cfg, host(0)).args.back(), "--iova-mode=va");
 }
 
+TEST(CpuList, EndOfKernelCpuLists) {
+  // /sys/devices/system/cpu/isolated: isolcpus= CPUs, outside every process's affinity.
+  EXPECT_EQ(cpu_list_end(""), 0u);
+  EXPECT_EQ(cpu_list_end("\n"), 0u);
+  EXPECT_EQ(cpu_list_end("3"), 4u);
+  EXPECT_EQ(cpu_list_end("2-5,8\n"), 9u);
+  EXPECT_EQ(cpu_list_end("4-11"), 12u);
+  EXPECT_EQ(cpu_list_end("4-x"), 0u);
+}
+
 }  // namespace
 }  // namespace sy::drivers
