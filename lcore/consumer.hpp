@@ -29,6 +29,15 @@ void consume_until_end(Runtime& rt, LcoreRuntime& self, Handler& handler) {
     for (rte_ring* in : self.inputs) {
       const unsigned n = rte_ring_sc_dequeue_burst_elem(in, msgs, sizeof(RingMsg), burst, nullptr);
       work += n;
+      // Budget stage rx -> dequeue: one sample per burst, from its first packet's rx stamp.
+      if (self.ring_dwell && n && msgs[0].type == MsgType::packet) {
+        const uint64_t rx =
+            *rx_tsc_field(reinterpret_cast<rte_mbuf*>(msgs[0].payload), rt.rx_tsc_offset);
+        const uint64_t now = rte_rdtsc();
+        if (now > rx)
+          self.ring_dwell->record(
+              static_cast<uint64_t>((static_cast<uint128>(now - rx) * rt.ns_per_tsc_q32) >> 32));
+      }
       for (unsigned i = 0; i < n; ++i) {
         const RingMsg& msg = msgs[i];
         if (msg.type == MsgType::packet) [[likely]] {
@@ -47,7 +56,9 @@ void consume_until_end(Runtime& rt, LcoreRuntime& self, Handler& handler) {
     }
     // Timers and side inputs (e.g. storage's canonical ring); what they did counts as work, so
     // the idle policy does not sleep on a backlog.
-    if constexpr (requires { { handler.on_loop() } -> std::convertible_to<uint32_t>; })
+    if constexpr (requires {
+                    { handler.on_loop() } -> std::convertible_to<uint32_t>;
+                  })
       work += handler.on_loop();
     else if constexpr (requires { handler.on_loop(); })
       handler.on_loop();
