@@ -1184,6 +1184,9 @@ class Parser {
     if (!e) return;
     const MapView m(e->value, where(*e), control.child("hazards"), "control.hazards");
     if (const Node* paths = read_list(m, "disk_paths")) {
+      if (paths->items.size() > 8)  // src/control/resource_sampler.hpp kMaxDiskPaths
+        fail(paths->items[8].mark, index_path(m.child("disk_paths"), 8),
+             "too many paths: at most 8");
       for (size_t i = 0; i < paths->items.size(); ++i) {
         const Node& p = paths->items[i];
         h.disk_paths.push_back(scalar_text(p, p.mark, index_path(m.child("disk_paths"), i)));

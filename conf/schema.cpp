@@ -267,7 +267,7 @@ std::vector<SchemaKey> build_schema() {
   k.push_back(
       {"control.hazards", "map", "{}", "", "",
        "Capacity hazards sampled off the lcores; any of them moves the appliance to SAFE."});
-  k.push_back({"control.hazards.disk_paths", "list", "[]", "", "file paths",
+  k.push_back({"control.hazards.disk_paths", "list", "[]", "", "up to 8 file paths",
                "Directories whose free space is watched (statvfs); relative to the working "
                "directory."});
   k.push_back({"control.hazards.disk_min_free_mb", "integer", "1024", "MiB", "0..1099511627776",

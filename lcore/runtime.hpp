@@ -78,7 +78,7 @@ struct LcoreRuntime {
   std::vector<rte_ring*> inputs;
   rte_ring* storage_out = nullptr;  // integrity/execution -> storage
 
-  // consumers: rx TSC to dequeue, one sample per burst (the control plane's budgets); null:
+  // consumers: rx TSC to dequeue, one sample every 8th burst (the control plane's budgets); null:
   // not measured (control.supervise: false).
   Histogram* ring_dwell = nullptr;
 

@@ -6,7 +6,7 @@
 //
 // A consumer (the shared consume_until_end loop, the one the integrity, execution and storage
 // lcores run) drains R rounds of N packets from a ring initialised in plain memory, with the
-// budget histogram (ring dwell, one sample per burst) on or off; then T ticks of the control
+// budget histogram (ring dwell, one sample every 8th burst) on or off; then T ticks of the control
 // lcore's decisions (SafetyController::observe + settle, BudgetEvaluator::tick) run on their
 // own. Prints ns per packet and ns per tick (wall clock, informative only).
 #include <rte_cycles.h>

@@ -6,6 +6,9 @@ packages=(
   build-essential clang libclang-rt-14-dev meson ninja-build pkg-config
   dpdk dpdk-dev libdpdk-dev liburing-dev libyaml-cpp-dev libgtest-dev nlohmann-json3-dev
   libpcap-dev python3-pyelftools python3-jsonschema tshark wireshark-common iproute2 fio
+  # The control plane: SHA-256 for the audit chain (libcrypto), the loopback HTTP API
+  # (cpp-httplib), curl for its tests, valgrind for perf/bench_control.sh's instruction counts.
+  libssl-dev libcpp-httplib-dev curl valgrind
   # What the appliance loads at run time. dpdk only recommends some of them, and clang does not
   # pull in its sanitizer and libFuzzer runtimes: name them so a minimal install still works.
   librte-net-pcap23 librte-net-memif23 librte-net-ring23 librte-net-null23

@@ -533,6 +533,10 @@ TEST(ControlConf, DefaultsAndErrors) {
             std::string::npos);
   EXPECT_NE(conf_error({"control.hazards.colour=1"}).find("unknown key"), std::string::npos);
   EXPECT_NE(conf_error({"control.test.stall_rx_ms=-1"}).find("out of range"), std::string::npos);
+  EXPECT_NE(conf_error({"control.hazards.disk_paths=[a,b,c,d,e,f,g,h,i]"})
+                .find("control.hazards.disk_paths[8]: too many paths: at most 8"),
+            std::string::npos);
+  EXPECT_NE(conf_error({"control.hazards.disk_paths=['']"}).find("empty path"), std::string::npos);
   const conf::Config d =
       conf::load_from_string(kConf, "c.yaml", {"control.api.token=hunter2hunter2"});
   const std::string dump = conf::dump_resolved(d);
