@@ -60,9 +60,7 @@ void consume_until_end(Runtime& rt, LcoreRuntime& self, Handler& handler) {
     }
     // Timers and side inputs (e.g. storage's canonical ring); what they did counts as work, so
     // the idle policy does not sleep on a backlog.
-    if constexpr (requires {
-                    { handler.on_loop() } -> std::convertible_to<uint32_t>;
-                  })
+    if constexpr (requires { { handler.on_loop() } -> std::convertible_to<uint32_t>; })
       work += handler.on_loop();
     else if constexpr (requires { handler.on_loop(); })
       handler.on_loop();
