@@ -1247,6 +1247,103 @@ class Parser {
     const MapView m(e->value, where(*e), "control", "control");
     read_string(m, "integrity_report", c.integrity_report);
     read_int(m, "report_interval_ms", c.report_interval_ms);
+    read_bool(m, "supervise", c.supervise);
+    read_int(m, "period_us", c.period_us);
+    read_int(m, "heartbeat_timeout_ms", c.heartbeat_timeout_ms);
+    read_string(m, "state_file", c.state_file);
+    read_string(m, "audit_log", c.audit_log);
+    read_string(m, "budgets", c.budgets);
+    // A sleeping lcore publishes no heartbeat while it sleeps: the timeout must outlast that.
+    for (size_t i = 0; i < cfg_.lcores.size(); ++i) {
+      const LcoreConfig& l = cfg_.lcores[i];
+      if (l.idle != IdlePolicy::sleep) continue;
+      if (uint64_t{c.heartbeat_timeout_ms} * 1000 > 2 * uint64_t{l.idle_sleep_us}) continue;
+      const Entry* h = m.get("heartbeat_timeout_ms");
+      fail(h ? where(*h) : where(*e), m.child("heartbeat_timeout_ms"),
+           std::to_string(c.heartbeat_timeout_ms) + " ms does not exceed twice lcores[" +
+               std::to_string(i) + "].idle_sleep_us (" + std::to_string(l.idle_sleep_us) +
+               " us): a sleeping lcore would look dead");
+    }
+    parse_control_api(m);
+    parse_control_backpressure(m);
+    parse_control_hazards(m);
+    if (const Entry* t = m.get("test")) {
+      const MapView tm(t->value, where(*t), m.child("test"), "control.test");
+      read_int(tm, "stall_rx_after_ms", c.test.stall_rx_after_ms);
+      read_int(tm, "stall_rx_ms", c.test.stall_rx_ms);
+    }
+  }
+
+  void parse_control_api(const MapView& control) {
+    ControlApiConfig& a = cfg_.control.api;
+    const Entry* e = control.get("api");
+    if (!e) return;
+    const MapView m(e->value, where(*e), control.child("api"), "control.api");
+    read_bool(m, "enabled", a.enabled);
+    read_int(m, "port", a.port);
+    read_int(m, "command_timeout_ms", a.command_timeout_ms);
+    if (read_string(m, "token", a.token) && !a.token.empty() &&
+        (a.token.size() < 8 || a.token.size() > 256))
+      fail(where(*m.get("token")), m.child("token"),
+           "must be 8..256 characters (its value is not shown)");
+    read_string(m, "token_file", a.token_file);
+    if (!a.token.empty() && !a.token_file.empty())
+      fail(where(*m.get("token_file")), m.child("token_file"),
+           "give either token or token_file, not both");
+    if (a.enabled && a.token.empty() && a.token_file.empty())
+      fail(where(*e), m.path(), "enabled without a token: set token or token_file");
+  }
+
+  void parse_control_backpressure(const MapView& control) {
+    ControlBackpressureConfig& b = cfg_.control.backpressure;
+    const Entry* e = control.get("backpressure");
+    if (!e) return;
+    const MapView m(e->value, where(*e), control.child("backpressure"), "control.backpressure");
+    read_int(m, "ring_high_pct", b.ring_high_pct);
+    read_int(m, "ring_low_pct", b.ring_low_pct);
+    read_int(m, "ring_critical_pct", b.ring_critical_pct);
+    read_int(m, "mempool_low_pct", b.mempool_low_pct);
+    read_int(m, "mempool_critical_pct", b.mempool_critical_pct);
+    read_int(m, "escalate_ms", b.escalate_ms);
+    read_int(m, "recover_hold_ms", b.recover_hold_ms);
+    read_bool(m, "auto_recover", b.auto_recover);
+    auto at = [&](const char* key) { return m.get(key) ? where(*m.get(key)) : where(*e); };
+    if (b.ring_low_pct >= b.ring_high_pct)
+      fail(at("ring_low_pct"), m.child("ring_low_pct"),
+           std::to_string(b.ring_low_pct) + " must be below ring_high_pct (" +
+               std::to_string(b.ring_high_pct) + "): recovery needs hysteresis");
+    if (b.ring_critical_pct < b.ring_high_pct)
+      fail(at("ring_critical_pct"), m.child("ring_critical_pct"),
+           std::to_string(b.ring_critical_pct) + " is below ring_high_pct (" +
+               std::to_string(b.ring_high_pct) + ")");
+    if (b.mempool_critical_pct > b.mempool_low_pct)
+      fail(at("mempool_critical_pct"), m.child("mempool_critical_pct"),
+           std::to_string(b.mempool_critical_pct) + " is above mempool_low_pct (" +
+               std::to_string(b.mempool_low_pct) + ")");
+  }
+
+  void parse_control_hazards(const MapView& control) {
+    ControlHazardsConfig& h = cfg_.control.hazards;
+    const Entry* e = control.get("hazards");
+    if (!e) return;
+    const MapView m(e->value, where(*e), control.child("hazards"), "control.hazards");
+    if (const Node* paths = read_list(m, "disk_paths")) {
+      if (paths->items.size() > 8)  // src/control/resource_sampler.hpp kMaxDiskPaths
+        fail(paths->items[8].mark, index_path(m.child("disk_paths"), 8),
+             "too many paths: at most 8");
+      for (size_t i = 0; i < paths->items.size(); ++i) {
+        const Node& p = paths->items[i];
+        h.disk_paths.push_back(scalar_text(p, p.mark, index_path(m.child("disk_paths"), i)));
+        if (h.disk_paths.back().empty())
+          fail(p.mark, index_path(m.child("disk_paths"), i), "empty path");
+      }
+    }
+    read_int(m, "disk_min_free_mb", h.disk_min_free_mb);
+    read_int(m, "fd_max_pct", h.fd_max_pct);
+    read_int(m, "rss_max_mb", h.rss_max_mb);
+    read_int(m, "mem_min_available_mb", h.mem_min_available_mb);
+    read_int(m, "sample_interval_ms", h.sample_interval_ms);
+    read_bool(m, "auto_recover", h.auto_recover);
   }
 
   void parse_service(const MapView& top) {
@@ -1585,6 +1682,46 @@ std::string dump_resolved(const Config& cfg) {
   out << YAML::Key << "control" << YAML::Value << YAML::BeginMap;
   emit_string(out, "integrity_report", cfg.control.integrity_report);
   emit_int(out, "report_interval_ms", cfg.control.report_interval_ms);
+  const ControlConfig& c = cfg.control;
+  emit_bool(out, "supervise", c.supervise);
+  emit_int(out, "period_us", c.period_us);
+  emit_int(out, "heartbeat_timeout_ms", c.heartbeat_timeout_ms);
+  emit_string(out, "state_file", c.state_file);
+  emit_string(out, "audit_log", c.audit_log);
+  emit_string(out, "budgets", c.budgets);
+  out << YAML::Key << "api" << YAML::Value << YAML::BeginMap;
+  emit_bool(out, "enabled", c.api.enabled);
+  emit_int(out, "port", c.api.port);
+  // The token is a secret (redacted); an absent one is shown as absent. token_file is a path,
+  // not a secret, though its key says "token".
+  out << YAML::Key << "token" << YAML::Value << YAML::DoubleQuoted
+      << (c.api.token.empty() ? "" : "<redacted>");
+  out << YAML::Key << "token_file" << YAML::Value << c.api.token_file;
+  emit_int(out, "command_timeout_ms", c.api.command_timeout_ms);
+  out << YAML::EndMap;
+  out << YAML::Key << "backpressure" << YAML::Value << YAML::BeginMap;
+  emit_int(out, "ring_high_pct", c.backpressure.ring_high_pct);
+  emit_int(out, "ring_low_pct", c.backpressure.ring_low_pct);
+  emit_int(out, "ring_critical_pct", c.backpressure.ring_critical_pct);
+  emit_int(out, "mempool_low_pct", c.backpressure.mempool_low_pct);
+  emit_int(out, "mempool_critical_pct", c.backpressure.mempool_critical_pct);
+  emit_int(out, "escalate_ms", c.backpressure.escalate_ms);
+  emit_int(out, "recover_hold_ms", c.backpressure.recover_hold_ms);
+  emit_bool(out, "auto_recover", c.backpressure.auto_recover);
+  out << YAML::EndMap;
+  out << YAML::Key << "hazards" << YAML::Value << YAML::BeginMap;
+  emit_string_list(out, "disk_paths", c.hazards.disk_paths);
+  emit_int(out, "disk_min_free_mb", c.hazards.disk_min_free_mb);
+  emit_int(out, "fd_max_pct", c.hazards.fd_max_pct);
+  emit_int(out, "rss_max_mb", c.hazards.rss_max_mb);
+  emit_int(out, "mem_min_available_mb", c.hazards.mem_min_available_mb);
+  emit_int(out, "sample_interval_ms", c.hazards.sample_interval_ms);
+  emit_bool(out, "auto_recover", c.hazards.auto_recover);
+  out << YAML::EndMap;
+  out << YAML::Key << "test" << YAML::Value << YAML::BeginMap;
+  emit_int(out, "stall_rx_after_ms", c.test.stall_rx_after_ms);
+  emit_int(out, "stall_rx_ms", c.test.stall_rx_ms);
+  out << YAML::EndMap;
   out << YAML::EndMap;
 
   out << YAML::Key << "run" << YAML::Value << YAML::BeginMap;

@@ -248,9 +248,57 @@ struct RunConfig {
   SourceMark mark;
 };
 
+// The control API: loopback only (127.0.0.1), bearer token from the file or from YAML.
+struct ControlApiConfig {
+  bool enabled = false;
+  uint16_t port = 0;                   // 0: the kernel picks one (printed at start)
+  std::string token;                   // secret: never printed, never logged
+  std::string token_file;              // first line is the token; relative to the working directory
+  uint32_t command_timeout_ms = 1000;  // longest an HTTP request waits for the control lcore
+};
+
+// Ring and mempool watermarks (percent) and their hysteresis.
+struct ControlBackpressureConfig {
+  uint32_t ring_high_pct = 80;        // fill at or above: backpressure, shed P2 (then P1)
+  uint32_t ring_low_pct = 50;         // fill at or below (for recover_hold_ms): pressure is over
+  uint32_t ring_critical_pct = 95;    // fill at or above with P1 and P2 shed: hazard, SAFE
+  uint32_t mempool_low_pct = 20;      // free mbufs below: backpressure
+  uint32_t mempool_critical_pct = 5;  // free mbufs below: hazard, SAFE
+  uint32_t escalate_ms = 100;         // pressure this long at one tier: shed the next tier
+  uint32_t recover_hold_ms = 500;     // calm this long before backpressure ends
+  bool auto_recover = true;           // policy: lift shedding when pressure ends (audited)
+};
+
+// Capacity hazards sampled by a non-EAL thread.
+struct ControlHazardsConfig {
+  std::vector<std::string> disk_paths;  // statvfs each; relative to the working directory
+  uint64_t disk_min_free_mb = 1024;     // free space below: disk hazard
+  uint32_t fd_max_pct = 90;             // open descriptors above this share of RLIMIT_NOFILE
+  uint64_t rss_max_mb = 0;              // resident set above: OOM risk (0: off)
+  uint64_t mem_min_available_mb = 64;   // MemAvailable below: OOM risk (0: off)
+  uint32_t sample_interval_ms = 200;
+  bool auto_recover = false;  // policy: leave SAFE by itself once every hazard cleared
+};
+
+// Test hooks: never set in production profiles (docs/control.md).
+struct ControlTestConfig {
+  uint32_t stall_rx_after_ms = 0;  // the first rx lcore stops looping after this long (0: off)
+  uint32_t stall_rx_ms = 0;        // ... for this long, so its heartbeat goes missing
+};
+
 struct ControlConfig {
   std::string integrity_report;        // path of the integrity report (JSON); empty: not written
   uint32_t report_interval_ms = 1000;  // how often it is rewritten while running (0: at exit only)
+  bool supervise = true;               // false: only the stop protocol (benchmark baseline)
+  uint32_t period_us = 1000;           // control lcore tick
+  uint32_t heartbeat_timeout_ms = 1000;
+  std::string state_file;  // persisted safety state; empty: not persisted
+  std::string audit_log;   // audit trail (JSON lines, hash chain); empty: not written
+  std::string budgets;     // latency budget policy (YAML); relative to the config's directory
+  ControlApiConfig api;
+  ControlBackpressureConfig backpressure;
+  ControlHazardsConfig hazards;
+  ControlTestConfig test;
   SourceMark mark;
 };
 

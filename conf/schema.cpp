@@ -270,12 +270,90 @@ std::vector<SchemaKey> build_schema() {
                "A write or sync outstanding longer than this is slow (backlog hazard)."});
 
   // --- run ---------------------------------------------------------------------------------
-  k.push_back({"control", "map", "{}", "", "", "The control side: reports."});
+  k.push_back(
+      {"control", "map", "{}", "", "",
+       "The control side: reports, safety modes, hazards, backpressure, budgets, audit, API."});
   k.push_back({"control.integrity_report", "string", "\"\"", "", "a file path",
                "Where the integrity report (JSON) is written, periodically and at exit; "
                "relative to the working directory; empty: not written."});
   k.push_back({"control.report_interval_ms", "integer", "1000", "ms", "0..3600000",
                "How often the integrity report is rewritten while running; 0: at exit only."});
+  k.push_back({"control.supervise", "bool", "true", "", "",
+               "Run safety modes, hazards, backpressure, budgets and the API; false leaves only "
+               "the stop protocol (the benchmark baseline)."});
+  k.push_back({"control.period_us", "integer", "1000", "us", "100..100000",
+               "Tick of the control lcore: sampling, decisions, commands."});
+  k.push_back({"control.heartbeat_timeout_ms", "integer", "1000", "ms", "10..600000",
+               "An lcore whose heartbeat is older is UNKNOWN (moves the appliance to SAFE); "
+               "must exceed twice every lcores[].idle_sleep_us."});
+  k.push_back({"control.state_file", "string", "\"\"", "", "a file path",
+               "Persisted safety mode and kill switches, written durably before a relaxation "
+               "takes effect; a start after an unclean stop comes up SAFE; empty: not persisted."});
+  k.push_back({"control.audit_log", "string", "\"\"", "", "a file path",
+               "Audit trail: JSON lines with a SHA-256 hash chain "
+               "(docs/contracts/audit_event.schema.json); empty: not written."});
+  k.push_back({"control.budgets", "string", "\"\"", "", "a file path",
+               "Latency budget policy (conf/policy/budgets.yaml), relative to the config "
+               "file's directory; empty: no budgets."});
+  k.push_back({"control.api", "map", "{}", "", "",
+               "HTTP control API on 127.0.0.1 only: /health, /stats, /metrics, /control/*."});
+  k.push_back({"control.api.enabled", "bool", "false", "", "", "Serve the control API."});
+  k.push_back({"control.api.port", "integer", "0", "", "0..65535",
+               "TCP port on 127.0.0.1; 0: the kernel picks one (printed at start)."});
+  k.push_back({"control.api.token", "string", "\"\"", "", "8..256 characters",
+               "Bearer token for every request (secret: never printed or logged); give this "
+               "or token_file."});
+  k.push_back({"control.api.token_file", "string", "\"\"", "", "a file path",
+               "File whose first line is the bearer token; relative to the working directory."});
+  k.push_back({"control.api.command_timeout_ms", "integer", "1000", "ms", "10..60000",
+               "Longest a POST waits for the control lcore to decide and persist; then 503."});
+  k.push_back({"control.backpressure", "map", "{}", "", "",
+               "Ring and mempool watermarks, priority shedding and its hysteresis."});
+  k.push_back({"control.backpressure.ring_high_pct", "integer", "80", "%", "1..100",
+               "Ring fill at or above this starts backpressure: shed P2, then P1."});
+  k.push_back({"control.backpressure.ring_low_pct", "integer", "50", "%", "0..99",
+               "Ring fill at or below this (for recover_hold_ms) ends backpressure; below "
+               "ring_high_pct."});
+  k.push_back({"control.backpressure.ring_critical_pct", "integer", "95", "%", "1..100",
+               "Ring fill at or above this with P1 and P2 already shed is P0 pressure: a "
+               "capacity hazard, SAFE; at least ring_high_pct."});
+  k.push_back({"control.backpressure.mempool_low_pct", "integer", "20", "%", "0..100",
+               "Free mbufs of a port's pool below this start backpressure."});
+  k.push_back({"control.backpressure.mempool_critical_pct", "integer", "5", "%", "0..100",
+               "Free mbufs below this are a capacity hazard (SAFE); at most mempool_low_pct."});
+  k.push_back({"control.backpressure.escalate_ms", "integer", "100", "ms", "1..600000",
+               "Pressure this long at one shedding tier sheds the next (P2, then P1)."});
+  k.push_back({"control.backpressure.recover_hold_ms", "integer", "500", "ms", "1..3600000",
+               "Hysteresis: calm this long before backpressure ends and shedding may lift."});
+  k.push_back({"control.backpressure.auto_recover", "bool", "true", "", "",
+               "Policy: lift shedding when backpressure ends (audited as a policy relaxation); "
+               "false: only POST /control/degrade/recover lifts it."});
+  k.push_back(
+      {"control.hazards", "map", "{}", "", "",
+       "Capacity hazards sampled off the lcores; any of them moves the appliance to SAFE."});
+  k.push_back({"control.hazards.disk_paths", "list", "[]", "", "up to 8 file paths",
+               "Directories whose free space is watched (statvfs); relative to the working "
+               "directory."});
+  k.push_back({"control.hazards.disk_min_free_mb", "integer", "1024", "MiB", "0..1099511627776",
+               "Free space below this on any disk_paths entry is a hazard."});
+  k.push_back({"control.hazards.fd_max_pct", "integer", "90", "%", "1..100",
+               "Open file descriptors above this share of RLIMIT_NOFILE are a hazard."});
+  k.push_back({"control.hazards.rss_max_mb", "integer", "0", "MiB", "0..1099511627776",
+               "Resident set above this is an OOM risk hazard; 0: off."});
+  k.push_back({"control.hazards.mem_min_available_mb", "integer", "64", "MiB", "0..1099511627776",
+               "MemAvailable below this is an OOM risk hazard; 0: off."});
+  k.push_back({"control.hazards.sample_interval_ms", "integer", "200", "ms", "10..60000",
+               "How often the sampler thread measures; a sample older than 5 intervals is "
+               "UNKNOWN."});
+  k.push_back({"control.hazards.auto_recover", "bool", "false", "", "",
+               "Policy: leave SAFE by itself once every hazard cleared for "
+               "backpressure.recover_hold_ms (audited); false: only an operator relaxes."});
+  k.push_back({"control.test", "map", "{}", "", "",
+               "Test hooks that inject faults for real; never set them in production."});
+  k.push_back({"control.test.stall_rx_after_ms", "integer", "0", "ms", "0..3600000",
+               "Test only: the first rx lcore stops looping this long after start; 0: off."});
+  k.push_back({"control.test.stall_rx_ms", "integer", "0", "ms", "0..3600000",
+               "Test only: how long that rx lcore stays stalled (its heartbeat goes missing)."});
   k.push_back({"run", "map", "{}", "", "", "When the run stops."});
   k.push_back({"run.clock", "enum", "tsc", "", "tsc|capture",
                "Time for windows, timeouts and staleness: tsc (live), or capture (the replayed "

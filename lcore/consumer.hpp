@@ -22,6 +22,8 @@ void consume_until_end(Runtime& rt, LcoreRuntime& self, Handler& handler) {
   const uint32_t burst = rt.cfg->rings.burst;
   const uint64_t producers = self.inputs.size();
   RingMsg msgs[kMaxBurst];
+  constexpr uint32_t kDwellEvery = 8;  // power of two
+  uint32_t bursts = 0;
   for (;;) {
     stats.heartbeat_tsc.store(rte_rdtsc(), std::memory_order_relaxed);
     stats.loops.inc();
@@ -29,6 +31,17 @@ void consume_until_end(Runtime& rt, LcoreRuntime& self, Handler& handler) {
     for (rte_ring* in : self.inputs) {
       const unsigned n = rte_ring_sc_dequeue_burst_elem(in, msgs, sizeof(RingMsg), burst, nullptr);
       work += n;
+      // Budget stage rx -> dequeue: one sample every kDwellEvery bursts, from the burst's first
+      // packet's rx stamp (a percentile needs a fair sample, not every burst).
+      if (self.ring_dwell && n && (++bursts & (kDwellEvery - 1)) == 0 &&
+          msgs[0].type == MsgType::packet) {
+        const uint64_t rx =
+            *rx_tsc_field(reinterpret_cast<rte_mbuf*>(msgs[0].payload), rt.rx_tsc_offset);
+        const uint64_t now = rte_rdtsc();
+        if (now > rx)
+          self.ring_dwell->record(
+              static_cast<uint64_t>((static_cast<uint128>(now - rx) * rt.ns_per_tsc_q32) >> 32));
+      }
       for (unsigned i = 0; i < n; ++i) {
         const RingMsg& msg = msgs[i];
         if (msg.type == MsgType::packet) [[likely]] {

@@ -28,7 +28,7 @@ const char* to_string(StopReason r) {
 
 namespace {
 
-constexpr uint32_t kControlPeriodUs = 1000;
+constexpr uint32_t kDrainPollUs = 1000;
 
 // Sum of frames the rx lcores saw on each port.
 std::vector<uint64_t> port_packets(const Runtime& rt) {
@@ -57,7 +57,7 @@ void send_stop_to_rx(Runtime& rt) {
 
 }  // namespace
 
-StopOutcome run_control(Runtime& rt, const std::atomic<int>& signals) {
+StopOutcome run_control(Runtime& rt, const std::atomic<int>& signals, ControlHooks* hooks) {
   const conf::RunConfig& run = rt.cfg->run;
   const uint64_t hz = rt.tsc_hz;
   const uint64_t start = rte_rdtsc();
@@ -69,9 +69,10 @@ StopOutcome run_control(Runtime& rt, const std::atomic<int>& signals) {
   StopOutcome out;
 
   for (;;) {
-    rte_delay_us_sleep(kControlPeriodUs);
+    rte_delay_us_sleep(rt.cfg->control.period_us);
     const uint64_t now = rte_rdtsc();
     ops::observe_for_service(rt, now);  // ops: readiness and watchdog verdicts for systemd
+    if (hooks) hooks->on_tick(now);
     if (signals.load() > 0) {
       out.reason = StopReason::signal;
       break;
@@ -130,7 +131,7 @@ StopOutcome run_control(Runtime& rt, const std::atomic<int>& signals) {
       rt.force_stop.store(true, std::memory_order_relaxed);
       break;
     }
-    rte_delay_us_sleep(kControlPeriodUs);
+    rte_delay_us_sleep(kDrainPollUs);
   }
   rte_eal_mp_wait_lcore();
   out.drain_seconds = static_cast<double>(rte_rdtsc() - stop_at) / static_cast<double>(hz);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "lcore/runtime.hpp"
@@ -21,8 +22,18 @@ struct StopOutcome {
   std::string detail;
 };
 
+// What the control plane (src/control) does on every tick of the control lcore, until the stop
+// decision. Runs on the control lcore: memory reads and decisions only, never I/O or waits.
+class ControlHooks {
+ public:
+  virtual ~ControlHooks() = default;
+  virtual void on_tick(uint64_t now_tsc) = 0;
+};
+
 // Runs until a stop condition, then stops rx, waits for every lcore to drain (bounded by
-// run.drain_timeout_ms) and returns. `signals` counts SIGINT/SIGTERM received.
-StopOutcome run_control(Runtime& rt, const std::atomic<int>& signals);
+// run.drain_timeout_ms) and returns. `signals` counts SIGINT/SIGTERM received. `hooks` (may be
+// null) ticks every control.period_us.
+StopOutcome run_control(Runtime& rt, const std::atomic<int>& signals,
+                        ControlHooks* hooks = nullptr);
 
 }  // namespace sy

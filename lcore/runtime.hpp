@@ -15,6 +15,7 @@
 #include "conf/config.hpp"
 #include "lcore/integrity/feed_arbiter.hpp"
 #include "lcore/stats.hpp"
+#include "src/common/histogram.hpp"
 #include "src/common/ring_msg.hpp"
 #include "src/common/safety.hpp"
 #include "src/net/class_table.hpp"
@@ -77,6 +78,10 @@ struct LcoreRuntime {
   // consumers (integrity, execution, storage)
   std::vector<rte_ring*> inputs;
   rte_ring* storage_out = nullptr;  // integrity/execution -> storage
+
+  // consumers: rx TSC to dequeue, one sample every 8th burst (the control plane's budgets); null:
+  // not measured (control.supervise: false).
+  Histogram* ring_dwell = nullptr;
 
   TxPath tx[kMaxPorts];                // by port index
   std::vector<TxHandoff> tx_handoffs;  // drained as the owner of a shared queue

@@ -48,7 +48,20 @@ class RxLcore {
     for (size_t c = 0; c < rt.classes.classes.size(); ++c) {
       destination_[c] = rt.classes.classes[c].destination;
       capture_copy_[c] = rt.capture_copy[c];
+      // The shed word's level at which a class goes: P2 at 1, P1 at 2, P0 never.
+      // Only traffic bound for a ring is shed; local and dropped frames keep their own books.
+      const conf::Priority p = rt.classes.classes[c].priority;
+      const bool queued = destination_[c] == net::Destination::integrity ||
+                          destination_[c] == net::Destination::execution ||
+                          destination_[c] == net::Destination::storage;
+      shed_at_[c] = !queued                   ? kNeverShed
+                    : p == conf::Priority::p2 ? 1
+                    : p == conf::Priority::p1 ? 2
+                                              : kNeverShed;
     }
+    const conf::ControlTestConfig& t = rt.cfg->control.test;
+    if (t.stall_rx_after_ms && first_rx(rt, self))
+      stall_at_tsc_ = rte_rdtsc() + rt.tsc_hz * t.stall_rx_after_ms / 1000;
   }
 
   void run() {
@@ -67,6 +80,8 @@ class RxLcore {
       work += tx_drain_handoffs(self_);
       if (work) stats_.busy_loops.inc();
       if (now >= next_arp_tsc_) retry_arp(now);
+      if (now >= stall_at_tsc_) [[unlikely]]
+        test_stall();
       idle_.work_done(work);
     }
     // Shutdown protocol: nothing more comes from this lcore; say so on every downstream ring.
@@ -81,6 +96,18 @@ class RxLcore {
     for (const rte_ring* r : {md_.ring, order_.ring, capture_.ring})
       if (rte_ring_free_count(r) < burst_) return false;
     return true;
+  }
+
+  static bool first_rx(const Runtime& rt, const LcoreRuntime& self) {
+    for (const auto& lc : rt.lcores)
+      if (lc.cfg->role == conf::Role::rx) return &lc == &self;
+    return false;
+  }
+
+  // Test hook (control.test.stall_rx_*): stop looping, so the heartbeat goes missing for real.
+  void test_stall() {
+    stall_at_tsc_ = UINT64_MAX;
+    rte_delay_us_sleep(rt_.cfg->control.test.stall_rx_ms * 1000);
   }
 
   bool stop_requested() {
@@ -101,6 +128,8 @@ class RxLcore {
     rte_mbuf* dropped[kMaxBurst];
     uint16_t n_dropped = 0;
     uint64_t burst_bytes = 0;
+    // Priority shedding: one load per burst; the control lcore moves it with hysteresis.
+    const uint32_t shed = rt_.safety.shed.load(std::memory_order_relaxed);
 
     for (uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
@@ -127,6 +156,13 @@ class RxLcore {
                         self_.index,
                         static_cast<uint16_t>(m->pkt_len),
                         reinterpret_cast<uint64_t>(m)};
+      if (shed != 0 && shed_at_[v.class_id] <= shed) [[unlikely]] {
+        const auto reason = shed_at_[v.class_id] == 1 ? DropReason::shed_p2 : DropReason::shed_p1;
+        cls.dropped[static_cast<size_t>(reason)].inc();
+        port.dropped[static_cast<size_t>(reason)].inc();
+        dropped[n_dropped++] = m;
+        continue;
+      }
       switch (destination_[v.class_id]) {
         case net::Destination::integrity:
           md_.msgs[md_.count++] = msg;
@@ -275,8 +311,11 @@ class RxLcore {
   uint16_t burst_;
   bool wait_on_full_;
   uint64_t next_arp_tsc_ = 0;
+  uint64_t stall_at_tsc_ = UINT64_MAX;
+  static constexpr uint8_t kNeverShed = 0xff;
   net::Destination destination_[net::kMaxClasses]{};
   bool capture_copy_[net::kMaxClasses]{};  // storage also captures these classes' packets
+  uint8_t shed_at_[net::kMaxClasses]{};
   Bucket md_, order_, capture_;
 };
 

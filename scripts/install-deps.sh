@@ -9,6 +9,9 @@ packages=(
   # Service manager integration (sd_notify) and the unit checks (systemd-analyze); the host
   # scripts read profiles with python3-yaml and find PCI devices with pciutils.
   libsystemd-dev systemd python3-yaml pciutils
+  # The control plane: SHA-256 for the audit chain (libcrypto), the loopback HTTP API
+  # (cpp-httplib), curl for its tests, valgrind for perf/bench_control.sh's instruction counts.
+  libssl-dev libcpp-httplib-dev curl valgrind
   # What the appliance loads at run time. dpdk only recommends some of them, and clang does not
   # pull in its sanitizer and libFuzzer runtimes: name them so a minimal install still works.
   librte-net-pcap23 librte-net-memif23 librte-net-ring23 librte-net-null23

@@ -13,13 +13,17 @@
 #include "lcore/control.hpp"
 #include "lcore/pipeline.hpp"
 #include "src/common/exit_code.hpp"
+#include "src/control/audit.hpp"
+#include "src/control/control_plane.hpp"
 #include "src/integrity_report.hpp"
 #include "src/ops/notifier_thread.hpp"
 #include "src/summary.hpp"
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 namespace sy {
@@ -38,12 +42,20 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-// Rewrites the integrity report every interval from the feeds' snapshots. A non-EAL thread:
-// file work never runs on an lcore.
+// The integrity report with the control plane's part (safety, backpressure, budgets, unknowns).
+nlohmann::json with_control(nlohmann::json report, const control::ControlPlane* plane) {
+  if (plane) report["control"] = plane->report_section();
+  return report;
+}
+
+// Rewrites the integrity report every interval from the feeds' snapshots and the control
+// plane's status. A non-EAL thread: file work never runs on an lcore. With the final write in
+// run_appliance (after this thread stopped) it is the report's only writer.
 class Reporter {
  public:
-  Reporter(const Runtime& rt, const std::string& path, uint32_t interval_ms)
-      : rt_(rt), path_(path), interval_(interval_ms) {
+  Reporter(const Runtime& rt, const control::ControlPlane* plane, const std::string& path,
+           uint32_t interval_ms)
+      : rt_(rt), plane_(plane), path_(path), interval_(interval_ms) {
     if (!path.empty() && interval_ms > 0) thread_ = std::thread([this] { loop(); });
   }
   ~Reporter() { stop(); }
@@ -62,13 +74,14 @@ class Reporter {
     std::unique_lock<std::mutex> lock(mu_);
     while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
       std::string error;
-      if (!write_report(path_, integrity_report_live(rt_), &error)) {
+      if (!write_report(path_, with_control(integrity_report_live(rt_), plane_), &error)) {
         if (failures_++ == 0) std::cerr << "switchyard: integrity report: " << error << "\n";
       }
     }
   }
 
   const Runtime& rt_;
+  const control::ControlPlane* plane_;
   std::string path_;
   std::chrono::milliseconds interval_;
   std::thread thread_;
@@ -107,8 +120,14 @@ int run_appliance(const Options& opts) {
 
   int code = kExitClean;
   Runtime rt;
+  std::unique_ptr<control::ControlPlane> plane;
   try {
     build_pipeline(rt, cfg);
+    // Before launch: the lcores start under the restored safety word (SAFE after an unclean stop).
+    if (cfg.control.supervise) {
+      plane = std::make_unique<control::ControlPlane>(rt, cfg, cfg.source_dir);
+      plane->start();
+    }
     launch_workers(rt);
   } catch (const std::exception& e) {
     const bool config = dynamic_cast<const conf::ConfigError*>(&e) != nullptr;
@@ -120,22 +139,31 @@ int run_appliance(const Options& opts) {
     return config ? kExitConfigError : kExitRuntimeFailure;
   }
 
-  Reporter reporter(rt, cfg.control.integrity_report, cfg.control.report_interval_ms);
+  Reporter reporter(rt, plane.get(), cfg.control.integrity_report, cfg.control.report_interval_ms);
   ops::NotifierThread notifier(rt);  // ops: READY/WATCHDOG/STOPPING to systemd, non-EAL thread
-  const StopOutcome stop = run_control(rt, g_signals);
+  const StopOutcome stop = run_control(rt, g_signals, plane.get());
   notifier.stop();  // ops
   reporter.stop();
   drain_leftovers(rt);
-  const Summary summary =
+  Summary summary =
       collect_summary(rt, stop, plan.hugepages ? "hugepages" : "--no-huge (no hugepages)");
+  if (plane) summary.control = plane->report_section();
   std::cout << summary.to_text() << std::flush;
+  bool report_written = false;
+  std::string report_sha256;
   if (!cfg.control.integrity_report.empty()) {
     std::string error;
-    if (!write_report(cfg.control.integrity_report, integrity_report_final(rt, summary), &error)) {
+    const nlohmann::json report = with_control(integrity_report_final(rt, summary), plane.get());
+    if (!write_report(cfg.control.integrity_report, report, &error)) {
       std::cerr << "switchyard: integrity report: " << error << "\n";
       code = kExitRuntimeFailure;
+    } else {
+      report_written = true;
+      report_sha256 = control::sha256_hex(report.dump(2) + "\n");
     }
   }
+  // The audit trail links the report by its hash; the clean-stop marker is written last.
+  if (plane) plane->finish(stop, report_written, cfg.control.integrity_report, report_sha256);
   if (!opts.summary_json.empty()) {
     std::ofstream out(opts.summary_json);
     out << summary.to_json().dump(2) << "\n";

@@ -203,6 +203,7 @@ nlohmann::json Summary::to_json() const {
                           {"records", f.records},
                           {"records_dropped", f.records_dropped}};
   j["identity_violations"] = identity_violations;
+  if (!control.is_null()) j["control"] = control;
   for (const auto& p : ports) j["ports"][p.name] = flow_json(p);
   for (const auto& p : tx_ports) j["tx_ports"][p.name] = flow_json(p);
   for (const auto& c : classes) {
@@ -288,6 +289,17 @@ std::string Summary::to_text() const {
                     static_cast<unsigned long>(t.dropped_total()), drops_text(t.dropped).c_str());
       o << line;
     }
+  if (!control.is_null()) {
+    const nlohmann::json& sf = control["safety"];
+    const nlohmann::json& bp = control["backpressure"];
+    o << "\nSAFETY mode " << sf["mode"].get<std::string>() << ", shedding "
+      << sf["shedding"].get<std::string>() << ", backpressure episodes "
+      << bp["events"].get<uint64_t>() << " (" << bp["total_ms"].get<uint64_t>() << " ms)"
+      << ", hazard events " << control["hazard_events"].get<uint64_t>();
+    if (!sf["latch_reason"].get<std::string>().empty())
+      o << "; held SAFE by " << sf["latch_reason"].get<std::string>();
+    o << "\n";
+  }
   o << "\n";
   for (const auto& v : identity_violations) o << "IDENTITY VIOLATED: " << v << "\n";
   switch (exit_code) {

@@ -55,6 +55,14 @@ struct SafetyState {
   std::atomic<uint64_t> word{0};
   std::atomic<uint64_t> account_kill{0};  // bit a: account index a is killed
 
+  // Priority shedding the rx lcores apply per burst: 0 nothing, 1 shed P2, 2 shed P1 and P2
+  // (P0 is never shed). Counted as drop reasons shed_p2 / shed_p1.
+  std::atomic<uint32_t> shed{0};
+  // The operator authorized storage's retention deletes while SAFE or EMERGENCY_STOP
+  // (POST /control/retention/authorize). Storage must check it before a destructive operation in
+  // those modes; it is cleared when the appliance leaves SAFE.
+  std::atomic<bool> retention_authorized{false};
+
   static constexpr uint64_t kKillBit = uint64_t{1} << 8;
 
   SafetyMode mode() const {
