@@ -1062,8 +1062,6 @@ class Parser {
              std::to_string(s.heartbeat_ms) + " ms must be below timeout_ms (" +
                  std::to_string(s.timeout_ms) + " ms), or the peer times out between heartbeats");
       if (s.side == SessionSide::client) {
-        if (!read_string(m, "account", s.account) || s.account.empty())
-          fail(s.mark, path + ".account", "a client session needs the account it trades under");
         if (m.get("server_ipv4") || m.get("server_udp"))
           fail(s.mark, path, "server_ipv4/server_udp are for venue sessions (side: venue)");
       } else {
@@ -1074,8 +1072,6 @@ class Parser {
         s.server_ipv4 = *server;
         if (!read_int(m, "server_udp", s.server_udp))
           fail(s.mark, path + ".server_udp", "a venue session needs the venue's server UDP port");
-        if (m.get("account"))
-          fail(s.mark, path + ".account", "accounts belong to client sessions (side: client)");
       }
       cfg_.sessions.push_back(std::move(s));
     }
@@ -1414,9 +1410,7 @@ std::string dump_resolved(const Config& cfg) {
       emit_string(out, "password", "(set, not shown)");
     else
       emit_string(out, "password_file", s.password_file);
-    if (s.side == SessionSide::client) {
-      emit_string(out, "account", s.account);
-    } else {
+    if (s.side == SessionSide::venue) {
       emit_ipv4(out, "server_ipv4", s.server_ipv4);
       emit_int(out, "server_udp", s.server_udp);
     }

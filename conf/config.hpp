@@ -182,7 +182,6 @@ struct SessionConfig {
   std::string username;         // up to 6 characters (UFO Login Request)
   std::string password;         // up to 10 characters; never dumped
   std::string password_file;    // where `password` came from, if from a file
-  std::string account;          // client: the risk policy account its orders are checked under
   Ipv4Address server_ipv4 = 0;  // venue: where the venue's UFO server listens
   uint16_t server_udp = 0;
   uint32_t heartbeat_ms = 1000;        // send a heartbeat after this long without sending

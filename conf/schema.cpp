@@ -186,9 +186,6 @@ std::vector<SchemaKey> build_schema() {
   k.push_back({"sessions[].password_file", "string", kNone, "", "a file path",
                "File holding the password (trailing newline ignored); relative to the config "
                "file. Exactly one of password and password_file."});
-  k.push_back({"sessions[].account", "string", kNone, "", "an account of the risk policy",
-               "client: the risk policy account its orders are checked under (required for "
-               "client sessions)."});
   k.push_back({"sessions[].server_ipv4", "ipv4", kNone, "", "",
                "venue: IPv4 address of the venue's UFO server (required for venue sessions)."});
   k.push_back({"sessions[].server_udp", "integer", kNone, "", "1..65535",

@@ -12,7 +12,9 @@
 // execution lcore writes straight into mbufs; tests collect bytes):
 //   uint8_t* open(const Target&, size_t cap)  room for one UDP payload, nullptr if none
 //   void close(size_t len, const Stamp&)      send what was written
-//   bool forward_in_place(uint8_t* payload, size_t len, const Stamp//   bool forward_in_place(uint8_t* payload, size_t len)  send the input datagram, rewritten, to)  send the input datagram,
+//   bool forward_in_place(uint8_t* payload, size_t len, const Stamp//   bool
+//   forward_in_place(uint8_t* payload, size_t len)  send the input datagram, rewritten, to)  send
+//   the input datagram,
 //                                             rewritten, to the venue (its mbuf is reused)
 //   void gate_result(const risk::GateResultRecord&)
 #pragma once
@@ -56,21 +58,21 @@ struct RouterConfig {
 };
 
 // X(name, what): counters of the router (single writer: the execution lcore).
-#define SY_ROUTER_COUNTERS(X)                                                                 \
-  X(orders_in, "OUCH client messages decoded")                                                \
-  X(orders_malformed, "client messages that are not OUCH 4.2 (answered with nothing)")        \
-  X(forwarded, "orders sent to the venue")                                                    \
-  X(forwarded_in_place, "of which sent in the client's own mbuf")                             \
-  X(rejected, "orders answered with OUCH Rejected (FAIL or UNKNOWN)")                         \
-  X(ignored, "orders neither forwarded nor answered (used token, order not open)")            \
-  X(venue_down, "orders rejected because the venue session was not up")                       \
-  X(no_buffer, "outgoing datagrams that found no buffer (counted by the sink too)")           \
-  X(venue_messages, "OUCH venue messages decoded")                                            \
-  X(venue_malformed, "venue messages that are not OUCH 4.2")                                  \
-  X(venue_unknown_token, "venue messages for a token we never sent")                          \
-  X(relayed, "venue messages relayed to their client")                                        \
+#define SY_ROUTER_COUNTERS(X)                                                                  \
+  X(orders_in, "OUCH client messages decoded")                                                 \
+  X(orders_malformed, "client messages that are not OUCH 4.2 (answered with nothing)")         \
+  X(forwarded, "orders sent to the venue")                                                     \
+  X(forwarded_in_place, "of which sent in the client's own mbuf")                              \
+  X(rejected, "orders answered with OUCH Rejected (FAIL or UNKNOWN)")                          \
+  X(ignored, "orders neither forwarded nor answered (used token, order not open)")             \
+  X(venue_down, "orders rejected because the venue session was not up")                        \
+  X(no_buffer, "outgoing datagrams that found no buffer (counted by the sink too)")            \
+  X(venue_messages, "OUCH venue messages decoded")                                             \
+  X(venue_malformed, "venue messages that are not OUCH 4.2")                                   \
+  X(venue_unknown_token, "venue messages for a token we never sent")                           \
+  X(relayed, "venue messages relayed to their client")                                         \
   X(relay_no_client, "venue messages whose client is not logged in (kept for retransmission)") \
-  X(broadcast, "venue system events relayed to every client")                                 \
+  X(broadcast, "venue system events relayed to every client")                                  \
   X(emergency_cancels, "cancels sent for open orders on EMERGENCY_STOP")
 
 enum class RouterCounter : uint8_t {
@@ -142,8 +144,8 @@ class OrderRouter {
   void send_out(const session::Output& out, const Target& via, Sink& sink);
   template <typename Sink>
   void on_client_message(uint64_t now_ns, uint16_t client, uint8_t* msg, size_t len,
-                         bool whole_datagram, uint8_t* payload, size_t payload_len,
-                         uint64_t rx_tsc, const risk::MarketView& market, Sink& sink);
+                         bool whole_datagram, uint8_t* payload, size_t payload_len, uint64_t rx_tsc,
+                         const risk::MarketView& market, Sink& sink);
   template <typename Sink>
   void reject(uint64_t now_ns, uint16_t client, const proto::OuchToken& token, char reason,
               uint64_t rx_tsc, Sink& sink);
@@ -151,8 +153,7 @@ class OrderRouter {
   void send_client(uint64_t now_ns, uint16_t client, const uint8_t* msg, size_t len,
                    const Stamp& stamp, Sink& sink);
   template <typename Sink>
-  bool send_venue(uint64_t now_ns, const uint8_t* msg, size_t len, const Stamp& stamp,
-                  Sink& sink);
+  bool send_venue(uint64_t now_ns, const uint8_t* msg, size_t len, const Stamp& stamp, Sink& sink);
   template <typename Sink>
   void on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t len, uint64_t rx_tsc,
                         Sink& sink);

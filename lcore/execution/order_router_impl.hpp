@@ -16,10 +16,14 @@ namespace detail {
 
 inline risk::Side side_of(uint8_t ouch_side) {
   switch (ouch_side) {
-    case 'S': return risk::Side::sell;
-    case 'T': return risk::Side::short_sell;
-    case 'E': return risk::Side::short_exempt;
-    default: return risk::Side::buy;
+    case 'S':
+      return risk::Side::sell;
+    case 'T':
+      return risk::Side::short_sell;
+    case 'E':
+      return risk::Side::short_exempt;
+    default:
+      return risk::Side::buy;
   }
 }
 
@@ -106,9 +110,9 @@ void OrderRouter::cancel_all_open(uint64_t now_ns, Sink& sink) {
 
 template <typename Sink>
 session::Verdict OrderRouter::on_client(uint64_t now_ns, uint16_t client,
-                                        const session::Endpoint& src, uint8_t* payload,
-                                        size_t len, uint64_t rx_tsc,
-                                        const risk::MarketView& market, Sink& sink) {
+                                        const session::Endpoint& src, uint8_t* payload, size_t len,
+                                        uint64_t rx_tsc, const risk::MarketView& market,
+                                        Sink& sink) {
   Client& c = *clients_[client];
   out_->clear();
   const session::Verdict v = c.ufo.on_datagram(now_ns, src, payload, len, *out_);
@@ -128,8 +132,7 @@ session::Verdict OrderRouter::on_client(uint64_t now_ns, uint16_t client,
 template <typename Sink>
 void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* msg, size_t len,
                                     bool whole_datagram, uint8_t* payload, size_t payload_len,
-                                    uint64_t rx_tsc, const risk::MarketView& market,
-                                    Sink& sink) {
+                                    uint64_t rx_tsc, const risk::MarketView& market, Sink& sink) {
   proto::OuchClientMessage m;
   proto::OeError error{};
   if (!proto::decode_client(msg, len, m, error)) {
@@ -192,12 +195,13 @@ void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* m
   // client may send again), cancels wait for the client's re-send (OUCH makes them idempotent).
   if (venue_.state() != session::ClientState::active) {
     count(RouterCounter::venue_down);
-    if (in.kind != risk::IntentKind::cancel) reject(now_ns, client, reject_token, 'O', rx_tsc, sink);
+    if (in.kind != risk::IntentKind::cancel)
+      reject(now_ns, client, reject_token, 'O', rx_tsc, sink);
     return;
   }
 
-  const risk::GateResultRecord r = gate_.decide(in, market, SafetyView::of(safety_word_),
-                                                account_kill_, now_ns);
+  const risk::GateResultRecord r =
+      gate_.decide(in, market, SafetyView::of(safety_word_), account_kill_, now_ns);
   sink.gate_result(r);
   switch (static_cast<risk::Decision>(r.decision)) {
     case risk::Decision::pass: {
@@ -302,14 +306,15 @@ session::Verdict OrderRouter::on_venue(uint64_t now_ns, const session::Endpoint&
   send_out(*out_, Target{Target::Kind::venue, 0, {}}, sink);
   for (uint32_t i = 0; i < out_->n_events; ++i) {
     const session::Event& e = out_->events[i];
-    if (e.kind == session::EventKind::message) on_venue_message(now_ns, e.data, e.len, rx_tsc, sink);
+    if (e.kind == session::EventKind::message)
+      on_venue_message(now_ns, e.data, e.len, rx_tsc, sink);
   }
   return v;
 }
 
 template <typename Sink>
-void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t len,
-                                   uint64_t rx_tsc, Sink& sink) {
+void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t len, uint64_t rx_tsc,
+                                   Sink& sink) {
   proto::OuchHostMessage m;
   proto::OeError error{};
   if (!proto::decode_host(msg, len, m, error)) {
@@ -376,23 +381,45 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
       break;
     // Relayed, not booked: the ledger keeps no per-match history to break or correct, and
     // priority updates, cancel pending/reject and modifies change no position or exposure.
-    case proto::OuchHostType::broken_trade: token = &m.broken_trade.token; ledger_event = false; break;
-    case proto::OuchHostType::cancel_pending: token = &m.cancel_pending.token; ledger_event = false; break;
-    case proto::OuchHostType::cancel_reject: token = &m.cancel_reject.token; ledger_event = false; break;
-    case proto::OuchHostType::priority_update: token = &m.priority_update.token; ledger_event = false; break;
-    case proto::OuchHostType::order_modified: token = &m.order_modified.token; ledger_event = false; break;
-    case proto::OuchHostType::trade_correction: token = &m.trade_correction.token; ledger_event = false; break;
-    case proto::OuchHostType::price_correction: token = &m.price_correction.token; ledger_event = false; break;
-    case proto::OuchHostType::system_event: return;  // handled above
+    case proto::OuchHostType::broken_trade:
+      token = &m.broken_trade.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::cancel_pending:
+      token = &m.cancel_pending.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::cancel_reject:
+      token = &m.cancel_reject.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::priority_update:
+      token = &m.priority_update.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::order_modified:
+      token = &m.order_modified.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::trade_correction:
+      token = &m.trade_correction.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::price_correction:
+      token = &m.price_correction.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::system_event:
+      return;  // handled above
   }
 
   uint32_t slot = risk::kNoSlot;
   uint32_t prev_slot = risk::kNoSlot;
   const risk::Ledger& ledger = gate_.ledger();
-  if (!venue_token_slot(token->data(), slot) || slot >= ledger.order_limit() ||
+  if (!venue_token_slot(token->data(), slot) || slot >= ledger.order_capacity() ||
       ledger.order(slot).state == risk::OrderState::empty ||
-      (previous != nullptr && (!venue_token_slot(previous->data(), prev_slot) ||
-                               prev_slot >= ledger.order_limit()))) {
+      (previous != nullptr &&
+       (!venue_token_slot(previous->data(), prev_slot) || prev_slot >= ledger.order_capacity()))) {
     count(RouterCounter::venue_unknown_token);
     return;
   }

@@ -140,6 +140,7 @@ class Ledger {
   uint32_t position_count() const { return position_count_; }
   uint32_t position_limit() const { return position_limit_; }
   uint32_t position_capacity() const { return position_capacity_; }  // slots, used or not
+  uint32_t order_capacity() const { return order_capacity_; }        // slots, used or not
   const AccountTotals& account(uint8_t a) const { return accounts_[a]; }
 
   // --- updates from the gate ---------------------------------------------------------------
