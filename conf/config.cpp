@@ -702,6 +702,7 @@ class Parser {
     parse_classify(top);
     parse_run(top);
     parse_control(top);
+    parse_execution(top);
   }
 
  private:
@@ -1157,6 +1158,34 @@ class Parser {
     read_int(m, "report_interval_ms", c.report_interval_ms);
   }
 
+  void parse_execution(const MapView& top) {
+    ExecutionConfig& x = cfg_.execution;
+    x.mark = section_mark(top, "execution");
+    const Entry* e = top.get("execution");
+    bool has_clients = false;
+    for (const SessionConfig& s : cfg_.sessions) has_clients |= s.side == SessionSide::client;
+    if (!e) {
+      if (has_clients)
+        fail(x.mark, "execution.policy", "client sessions need a risk policy (conf/policy/)");
+      return;
+    }
+    const MapView m(e->value, where(*e), "execution", "execution");
+    if (read_string(m, "policy", x.policy) && !x.policy.empty()) {
+      const Entry& pe = *m.get("policy");
+      fs::path file(x.policy);
+      if (file.is_relative())
+        file = (pe.value.from_set ? fs::current_path() : fs::path(cfg_.source_dir)) / file;
+      x.policy = file.lexically_normal().string();  // read by the pipeline (src/risk/policy)
+    }
+    if (has_clients && x.policy.empty())
+      fail(x.mark, "execution.policy", "client sessions need a risk policy (conf/policy/)");
+    read_string(m, "gate_log", x.gate_log);
+    read_int(m, "max_orders", x.max_orders);
+    read_int(m, "max_positions", x.max_positions);
+    read_int(m, "gate_results_size", x.gate_results_size);
+    read_int(m, "timer_interval_us", x.timer_interval_us);
+  }
+
   void parse_run(const MapView& top) {
     RunConfig& r = cfg_.run;
     r.mark = section_mark(top, "run");
@@ -1439,6 +1468,15 @@ std::string dump_resolved(const Config& cfg) {
   out << YAML::Key << "control" << YAML::Value << YAML::BeginMap;
   emit_string(out, "integrity_report", cfg.control.integrity_report);
   emit_int(out, "report_interval_ms", cfg.control.report_interval_ms);
+  out << YAML::EndMap;
+
+  out << YAML::Key << "execution" << YAML::Value << YAML::BeginMap;
+  emit_string(out, "policy", cfg.execution.policy);
+  emit_string(out, "gate_log", cfg.execution.gate_log);
+  emit_int(out, "max_orders", cfg.execution.max_orders);
+  emit_int(out, "max_positions", cfg.execution.max_positions);
+  emit_int(out, "gate_results_size", cfg.execution.gate_results_size);
+  emit_int(out, "timer_interval_us", cfg.execution.timer_interval_us);
   out << YAML::EndMap;
 
   out << YAML::Key << "run" << YAML::Value << YAML::BeginMap;

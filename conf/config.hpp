@@ -221,6 +221,17 @@ struct RunConfig {
   SourceMark mark;
 };
 
+// The execution lcore: risk policy, gate log and the fills ledger's capacity.
+struct ExecutionConfig {
+  std::string policy;              // risk policy YAML (conf/policy/); resolved to an absolute path
+  std::string gate_log;            // gate_results as JSON lines; empty: counted, not written
+  uint32_t max_orders = 1u << 18;  // ledger: day-unique tokens of all sessions
+  uint32_t max_positions = 1u << 14;   // ledger: (account, instrument) pairs
+  uint32_t gate_results_size = 16384;  // ring of gate_results records toward the gate log
+  uint32_t timer_interval_us = 1000;   // session timers (heartbeats, timeouts, login retries)
+  SourceMark mark;
+};
+
 struct ControlConfig {
   std::string integrity_report;        // path of the integrity report (JSON); empty: not written
   uint32_t report_interval_ms = 1000;  // how often it is rewritten while running (0: at exit only)
@@ -239,6 +250,7 @@ struct Config {
   ClassifyConfig classify;
   RunConfig run;
   ControlConfig control;
+  ExecutionConfig execution;
 
   const PortConfig* find_port(const std::string& name) const;
   const LcoreConfig* find_role(Role role) const;  // first lcore with that role

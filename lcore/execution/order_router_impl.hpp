@@ -185,7 +185,7 @@ void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* m
       if (slot != risk::kNoSlot) {
         in.symbol = ledger.order(slot).symbol;
         in.side = ledger.order(slot).side;
-        in.locate = ledger.order(slot).locate;
+        in.locate = dir.locate_of(in.symbol);
       }
       break;
     }

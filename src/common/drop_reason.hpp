@@ -29,7 +29,9 @@ namespace sy {
   X(shed_p1, true)            \
   X(shed_p2, true)            \
   X(left_in_ring, true)       \
-  X(unpersisted, true)
+  X(unpersisted, true)        \
+  X(unauthorized, false)      \
+  X(session_malformed, false)
 
 enum class DropReason : uint8_t {
 #define SY_X(name, loss) name,

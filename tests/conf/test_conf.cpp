@@ -58,7 +58,8 @@ const std::string kBase =
     "rings:\n"                                                     // 29
     "  burst: 32\n"                                                // 30
     "run:\n"                                                       // 31
-    "  mode: batch\n";                                             // 32
+    "  mode: batch\n"                                              // 32
+    "execution: { policy: ../policy/risk.yaml }\n";                // 33
 
 // kBase with the single occurrence of `from` replaced by `to`.
 std::string edit(const std::string& from, const std::string& to) {

@@ -312,7 +312,8 @@ TEST_F(Appliance, TwoPortsTwoRxLcoresEachMatchTheirTruth) {
            "      - { name: B, port: wire1, udp_dst: 26400, ipv4_dst: 233.54.12.111 }\n"
            "sessions:\n"
            "  - { name: client1, port: wire0, udp_dst: 40001, username: strat1, password: pw1 }\n"
-           "rings: { on_full: wait }\n"
+        << "execution: { policy: " << env("SY_SOURCE_ROOT") << "/conf/policy/risk.yaml }\n"
+        << "rings: { on_full: wait }\n"
            "run: { mode: batch }\n";
   }
   json truth[2];
