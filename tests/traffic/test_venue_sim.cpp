@@ -4,11 +4,17 @@
 // clean orders through the simulator that ends exactly where the truth says.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "perf/traffic/order_flow.hpp"
+#include "perf/traffic/pcap_file.hpp"
 #include "perf/traffic/venue_sim.hpp"
 #include "src/proto/ouch42.hpp"
 #include "src/proto/ufo.hpp"
@@ -386,6 +392,50 @@ TEST(OrderFlow, BadSpecsAreRefused) {
   s = OrderFlowSpec{};
   s.collar_bps = 0;
   EXPECT_THROW(generate_order_flow(s), std::invalid_argument);
+}
+
+// switchyard-orders: the capture holds the flow's datagrams as UDP frames, the truth file its
+// counts; usage errors exit 2, --help 0.
+TEST(OrderFlowTool, WritesCaptureAndTruth) {
+  const char* bin = std::getenv("SWITCHYARD_ORDERS_BIN");
+  ASSERT_NE(bin, nullptr) << "run through meson test (SWITCHYARD_ORDERS_BIN)";
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("sy_orders_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+       std::to_string(std::rand()));
+  std::filesystem::create_directories(dir);
+  const std::string pcap = (dir / "flow.pcap").string();
+  const std::string cmd = std::string(bin) +
+                          " --orders 300 --seed 9 --breach 10 --dst-port 16000 --out " + pcap +
+                          " > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  OrderFlowSpec spec;
+  spec.orders = 300;
+  spec.seed = 9;
+  spec.breach_percent = 10;
+  const OrderFlow flow = generate_order_flow(spec);
+  const auto records = read_pcap(pcap);
+  ASSERT_EQ(records.size(), flow.datagrams.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto& f = records[i].data;
+    ASSERT_GE(f.size(), 42u);
+    EXPECT_EQ(records[i].timestamp_ns, flow.datagrams[i].timestamp_ns);
+    EXPECT_EQ(f[36] << 8 | f[37], 16000);  // UDP destination port
+    const size_t udp_len = size_t{f[38]} << 8 | f[39];
+    EXPECT_EQ(std::vector<uint8_t>(f.begin() + 42, f.begin() + 34 + udp_len),
+              flow.datagrams[i].payload);
+  }
+  std::ifstream tf(dir / "flow.truth.json");
+  const std::string text((std::istreambuf_iterator<char>(tf)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(nlohmann::json::parse(text), flow.truth.to_json());
+  EXPECT_EQ(WEXITSTATUS(std::system((std::string(bin) + " --orders 5 > /dev/null 2>&1").c_str())),
+            2);
+  EXPECT_EQ(WEXITSTATUS(std::system((std::string(bin) + " --orders 5 --seed 1 --out " + pcap +
+                                     " --collar-bps 0 > /dev/null 2>&1")
+                                        .c_str())),
+            2);
+  EXPECT_EQ(std::system((std::string(bin) + " --help > /dev/null").c_str()), 0);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
