@@ -14,7 +14,7 @@
 // and are never part of an event, a counter or any text this module produces.
 //
 // Typical server use (one UfoServerSession per strategy client):
-//   Output out;                                       // ~27 KiB, allocate once
+//   Output out;                                       // 20.2 KiB, allocate once
 //   Verdict v = s.on_datagram(now, src, payload, len, out);
 //   for (events) ... Event::message -> decode_client(e.data, e.len) -> risk gate
 //   for (tx) ... send out.tx[i] to out.tx[i].dst

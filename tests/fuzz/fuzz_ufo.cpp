@@ -31,8 +31,8 @@ void downstream(const uint8_t* data, size_t size) {
   std::vector<uint8_t> rebuilt(size + 1);
   switch (h.kind) {
     case UfoDownKind::login_accept:
-      SY_FUZZ_CHECK(build_ufo_login_accept(rebuilt.data(), rebuilt.size(), h.session,
-                                           h.sequence) == size);
+      SY_FUZZ_CHECK(build_ufo_login_accept(rebuilt.data(), rebuilt.size(), h.session, h.sequence) ==
+                    size);
       break;
     case UfoDownKind::login_reject:
       SY_FUZZ_CHECK(build_ufo_login_reject(rebuilt.data(), rebuilt.size(), h.reject_reason) ==
