@@ -104,7 +104,7 @@ std::vector<SchemaKey> build_schema() {
                "Per instrument: largest absolute position if every open order executed "
                "(default for instruments[] entries)."});
   k.push_back({"accounts[].max_gross_exposure_usd", "integer", "1000000", kDollars, kMoneyRange,
-               "Per instrument: |position| at its last execution price plus the notional of "
+               "Per instrument: the absolute position at its last execution price plus the notional of "
                "open orders (default for instruments[] entries)."});
   k.push_back({"accounts[].max_account_position_shares", "integer", "100000", "shares",
                "0..1000000000", "Sum over instruments of the per-instrument worst-case position."});
