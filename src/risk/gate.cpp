@@ -63,8 +63,8 @@ Gate::Gate(PolicyExchange& policies, const GateConfig& config)
     : policies_(policies),
       policy_(policies.acquire()),
       config_(config),
-      ns_per_tsc_q32_(static_cast<uint64_t>((static_cast<u128>(1'000'000'000) << 32) /
-                                            config.tsc_hz)),
+      ns_per_tsc_q32_(
+          static_cast<uint64_t>((static_cast<u128>(1'000'000'000) << 32) / config.tsc_hz)),
       ledger_(config.capacity) {
   assert(config.tsc_hz > 0 && config.read_tsc != nullptr);
 }
@@ -112,8 +112,7 @@ GateResult Gate::decide(const OrderIntent& in, const MarketView& market, SafetyV
     if (r.first_failed != kNoCheck) counters_.failed[r.first_failed].inc();
     r.decision_tsc = config_.read_tsc();
     const uint64_t ticks = r.decision_tsc > r.rx_tsc ? r.decision_tsc - r.rx_tsc : 0;
-    r.latency_ns =
-        static_cast<uint64_t>((static_cast<u128>(ticks) * ns_per_tsc_q32_) >> 32);
+    r.latency_ns = static_cast<uint64_t>((static_cast<u128>(ticks) * ns_per_tsc_q32_) >> 32);
     return r;
   };
 

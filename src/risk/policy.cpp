@@ -104,7 +104,7 @@ std::vector<SchemaKey> build_schema() {
                "Per instrument: largest absolute position if every open order executed "
                "(default for instruments[] entries)."});
   k.push_back({"accounts[].max_gross_exposure_usd", "integer", "1000000", kDollars, kMoneyRange,
-               "Per instrument: |position| at its last execution price plus the notional of "
+               "Per instrument: the absolute position at its last execution price plus the notional of "
                "open orders (default for instruments[] entries)."});
   k.push_back({"accounts[].max_account_position_shares", "integer", "100000", "shares",
                "0..1000000000", "Sum over instruments of the per-instrument worst-case position."});
@@ -309,12 +309,22 @@ T schema_default(const std::string& spath) {
   return static_cast<T>(v);
 }
 
-AccountPolicy parse_account(const YAML::Node& node, size_t index, const std::string& file) {
+// Where an account's identifying keys were written, for the cross-account checks.
+struct AccountMarks {
+  SourceMark name;
+  SourceMark id;
+  std::vector<SourceMark> sessions;
+};
+
+AccountPolicy parse_account(const YAML::Node& node, size_t index, const std::string& file,
+                            AccountMarks& marks) {
   const std::string path = "accounts[" + std::to_string(index) + "]";
   const MapView m(node, mark_of(node, file), path, "accounts[]", file);
   AccountPolicy a;
   a.name = m.read_string("name");
   m.read_int("id", a.id);
+  marks.name = m.get("name")->key_mark;
+  marks.id = m.get("id")->key_mark;
   AccountLimits& l = a.limits;
   l.max_shares_per_order = schema_default<uint32_t>("accounts[].max_shares_per_order");
   m.read_int("max_shares_per_order", l.max_shares_per_order);
@@ -349,6 +359,7 @@ AccountPolicy parse_account(const YAML::Node& node, size_t index, const std::str
       if (std::find(a.sessions.begin(), a.sessions.end(), s.Scalar()) != a.sessions.end())
         fail(mark_of(s, file), spath, "session '" + s.Scalar() + "' is listed twice");
       a.sessions.push_back(s.Scalar());
+      marks.sessions.push_back(mark_of(s, file));
     }
   }
 
@@ -370,7 +381,7 @@ AccountPolicy parse_account(const YAML::Node& node, size_t index, const std::str
       inst.max_gross_exposure = l.max_gross_exposure;
     for (size_t j = 0; j < a.instruments.size(); ++j)
       if (a.instruments[j].symbol == inst.symbol)
-        fail(mark_of(n, file), ipath + ".symbol",
+        fail(im.get("symbol")->key_mark, ipath + ".symbol",
              "symbol '" + symbol + "' is already listed at " + m.child("instruments") + "[" +
                  std::to_string(j) + "]");
     a.instruments.push_back(inst);
@@ -395,20 +406,20 @@ std::unique_ptr<Policy> parse_policy(const YAML::Node& root, const std::string& 
   std::map<std::string, std::string> session_owner;  // session -> account name
   for (size_t i = 0; i < list->value.size(); ++i) {
     const YAML::Node n = list->value[i];
-    AccountPolicy a = parse_account(n, i, file);
+    AccountMarks marks;
+    AccountPolicy a = parse_account(n, i, file, marks);
     const std::string path = "accounts[" + std::to_string(i) + "]";
     for (const auto& other : accounts) {
       if (other.name == a.name)
-        fail(mark_of(n["name"], file), path + ".name",
-             "account name '" + a.name + "' is already used");
+        fail(marks.name, path + ".name", "account name '" + a.name + "' is already used");
       if (other.id == a.id)
-        fail(mark_of(n["id"], file), path + ".id",
+        fail(marks.id, path + ".id",
              "account id " + std::to_string(a.id) + " is already used by '" + other.name + "'");
     }
     for (size_t s = 0; s < a.sessions.size(); ++s) {
       const auto [it, fresh] = session_owner.emplace(a.sessions[s], a.name);
       if (!fresh)
-        fail(mark_of(n["sessions"][s], file), path + ".sessions[" + std::to_string(s) + "]",
+        fail(marks.sessions[s], path + ".sessions[" + std::to_string(s) + "]",
              "session '" + a.sessions[s] + "' already belongs to account '" + it->second + "'");
     }
     accounts.push_back(std::move(a));
