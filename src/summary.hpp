@@ -31,6 +31,7 @@ struct ClassTotals : FlowTotals {
   std::string priority;
   std::string destination;
   uint64_t consumed = 0;  // packets the destination lcore took off its ring
+  uint64_t refused = 0;   // of those, dropped by the destination (counted in `dropped`)
 };
 
 struct LcoreTotals {
@@ -57,6 +58,7 @@ struct Summary {
   uint64_t lost = 0;  // Σ drops whose reason is loss
   ExitCode exit_code = kExitClean;
   std::string eal_mode;
+  nlohmann::json execution;  // src/execution_report.hpp; null without order sessions
 
   nlohmann::json to_json() const;
   std::string to_text() const;
