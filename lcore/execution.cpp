@@ -308,18 +308,32 @@ class ExecutionLcore {
     Pending& p = tx_[port];
     if (p.n == 0) return;
     const TxPath& path = self_.tx[port];
-    uint16_t sent = 0;
-    if (path.valid) {
-      sent = tx_send(path, p.mbufs, p.n, stats_, self_.index);
-    } else {
+    if (!path.valid) {
       rte_pktmbuf_free_bulk(p.mbufs, p.n);
       stats_.tx[port].packets.add(p.n);
       stats_.tx[port].dropped[static_cast<size_t>(DropReason::tx_full)].add(p.n);
+      p.n = 0;
+      return;
     }
+    // Runs of data and of session upkeep, so that a refusal is counted under its own reason.
+    for (uint16_t i = 0; i < p.n;) {
+      const bool upkeep = p.stamps[i].stage == exec::Stamp::Stage::upkeep;
+      uint16_t j = i;
+      while (j < p.n && (p.stamps[j].stage == exec::Stamp::Stage::upkeep) == upkeep) ++j;
+      const uint16_t ok = tx_send(path, p.mbufs + i, static_cast<uint16_t>(j - i), stats_,
+                                  self_.index, false, upkeep);
+      record_latency(p.stamps + i, ok);
+      i = j;
+    }
+    p.n = 0;
+  }
+
+  // Latency of the frames a tx queue accepted (the first `n` of a run).
+  void record_latency(const exec::Stamp* stamps, uint16_t n) {
     const uint64_t tsc = rte_rdtsc();
-    for (uint16_t i = 0; i < sent; ++i) {
-      const exec::Stamp& s = p.stamps[i];
-      if (s.stage == exec::Stamp::Stage::none || s.in_tsc == 0) continue;
+    for (uint16_t i = 0; i < n; ++i) {
+      const exec::Stamp& s = stamps[i];
+      if (s.in_tsc == 0) continue;
       const uint64_t ns = (tsc - s.in_tsc) * 1'000'000'000 / rt_.tsc_hz;
       switch (s.stage) {
         case exec::Stamp::Stage::order:
@@ -332,10 +346,10 @@ class ExecutionLcore {
           x_.latency.relay.record(ns);
           break;
         case exec::Stamp::Stage::none:
+        case exec::Stamp::Stage::upkeep:
           break;
       }
     }
-    p.n = 0;
   }
 
   void flush_tx() {

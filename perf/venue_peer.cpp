@@ -310,12 +310,14 @@ int run(const Options& o, int argc, char** argv) {
       rte_eth_tx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr) != 0 ||
       rte_eth_dev_start(port) != 0)
     throw std::runtime_error("port bring-up failed");
-  for (int w = 0; w < 100; ++w) {
+  bool up = false;
+  for (int w = 0; w < 300 && !up; ++w) {
     rte_eth_link link{};
     rte_eth_link_get_nowait(port, &link);
-    if (link.link_status) break;
-    rte_delay_ms(100);
+    up = link.link_status != 0;
+    if (!up) rte_delay_ms(100);
   }
+  if (!up) throw std::runtime_error("the link to the appliance did not come up within 30 s");
   rte_delay_ms(200);
 
   Link link(port, pool);

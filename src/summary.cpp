@@ -219,6 +219,7 @@ nlohmann::json Summary::to_json() const {
     cj["priority"] = c.priority;
     cj["destination"] = c.destination;
     cj["consumed"] = c.consumed;
+    cj["refused"] = c.refused;
     j["classes"][c.name] = cj;
   }
   for (const auto& l : lcores)

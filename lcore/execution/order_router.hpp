@@ -41,7 +41,9 @@ struct Target {
 
 // What an outgoing datagram answers, for the latency histograms.
 struct Stamp {
-  enum class Stage : uint8_t { none, order, reject, relay } stage = Stage::none;
+  // upkeep: session upkeep (logins, heartbeats, retransmissions): a refused frame is retried by
+  // the session, so it is counted as upkeep_unsent, not as lost data.
+  enum class Stage : uint8_t { none, upkeep, order, reject, relay } stage = Stage::none;
   uint64_t in_tsc = 0;  // rx TSC of the datagram it answers
 };
 

@@ -58,7 +58,7 @@ void OrderRouter::send_out(const session::Output& out, const Target& via, Sink& 
       continue;
     }
     std::memcpy(p, d.bytes, d.len);
-    sink.close(d.len, Stamp{});
+    sink.close(d.len, Stamp{Stamp::Stage::upkeep, 0});
   }
 }
 
