@@ -714,6 +714,7 @@ class Parser {
     parse_run(top);
     parse_control(top);
     parse_service(top);
+    parse_execution(top);
   }
 
  private:
@@ -1074,8 +1075,6 @@ class Parser {
              std::to_string(s.heartbeat_ms) + " ms must be below timeout_ms (" +
                  std::to_string(s.timeout_ms) + " ms), or the peer times out between heartbeats");
       if (s.side == SessionSide::client) {
-        if (!read_string(m, "account", s.account) || s.account.empty())
-          fail(s.mark, path + ".account", "a client session needs the account it trades under");
         if (m.get("server_ipv4") || m.get("server_udp"))
           fail(s.mark, path, "server_ipv4/server_udp are for venue sessions (side: venue)");
       } else {
@@ -1086,8 +1085,6 @@ class Parser {
         s.server_ipv4 = *server;
         if (!read_int(m, "server_udp", s.server_udp))
           fail(s.mark, path + ".server_udp", "a venue session needs the venue's server UDP port");
-        if (m.get("account"))
-          fail(s.mark, path + ".account", "accounts belong to client sessions (side: client)");
       }
       cfg_.sessions.push_back(std::move(s));
     }
@@ -1369,6 +1366,34 @@ class Parser {
     }
   }
 
+  void parse_execution(const MapView& top) {
+    ExecutionConfig& x = cfg_.execution;
+    x.mark = section_mark(top, "execution");
+    const Entry* e = top.get("execution");
+    bool has_clients = false;
+    for (const SessionConfig& s : cfg_.sessions) has_clients |= s.side == SessionSide::client;
+    if (!e) {
+      if (has_clients)
+        fail(x.mark, "execution.policy", "client sessions need a risk policy (conf/policy/)");
+      return;
+    }
+    const MapView m(e->value, where(*e), "execution", "execution");
+    if (read_string(m, "policy", x.policy) && !x.policy.empty()) {
+      const Entry& pe = *m.get("policy");
+      fs::path file(x.policy);
+      if (file.is_relative())
+        file = (pe.value.from_set ? fs::current_path() : fs::path(cfg_.source_dir)) / file;
+      x.policy = file.lexically_normal().string();  // read by the pipeline (src/risk/policy)
+    }
+    if (has_clients && x.policy.empty())
+      fail(x.mark, "execution.policy", "client sessions need a risk policy (conf/policy/)");
+    read_string(m, "gate_log", x.gate_log);
+    read_int(m, "max_orders", x.max_orders);
+    read_int(m, "max_positions", x.max_positions);
+    read_int(m, "gate_results_size", x.gate_results_size);
+    read_int(m, "timer_interval_us", x.timer_interval_us);
+  }
+
   void parse_run(const MapView& top) {
     RunConfig& r = cfg_.run;
     r.mark = section_mark(top, "run");
@@ -1622,9 +1647,7 @@ std::string dump_resolved(const Config& cfg) {
       emit_string(out, "password", "(set, not shown)");
     else
       emit_string(out, "password_file", s.password_file);
-    if (s.side == SessionSide::client) {
-      emit_string(out, "account", s.account);
-    } else {
+    if (s.side == SessionSide::venue) {
       emit_ipv4(out, "server_ipv4", s.server_ipv4);
       emit_int(out, "server_udp", s.server_udp);
     }
@@ -1722,6 +1745,15 @@ std::string dump_resolved(const Config& cfg) {
   emit_int(out, "stall_rx_after_ms", c.test.stall_rx_after_ms);
   emit_int(out, "stall_rx_ms", c.test.stall_rx_ms);
   out << YAML::EndMap;
+  out << YAML::EndMap;
+
+  out << YAML::Key << "execution" << YAML::Value << YAML::BeginMap;
+  emit_string(out, "policy", cfg.execution.policy);
+  emit_string(out, "gate_log", cfg.execution.gate_log);
+  emit_int(out, "max_orders", cfg.execution.max_orders);
+  emit_int(out, "max_positions", cfg.execution.max_positions);
+  emit_int(out, "gate_results_size", cfg.execution.gate_results_size);
+  emit_int(out, "timer_interval_us", cfg.execution.timer_interval_us);
   out << YAML::EndMap;
 
   out << YAML::Key << "run" << YAML::Value << YAML::BeginMap;

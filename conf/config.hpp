@@ -182,7 +182,6 @@ struct SessionConfig {
   std::string username;         // up to 6 characters (UFO Login Request)
   std::string password;         // up to 10 characters; never dumped
   std::string password_file;    // where `password` came from, if from a file
-  std::string account;          // client: the risk policy account its orders are checked under
   Ipv4Address server_ipv4 = 0;  // venue: where the venue's UFO server listens
   uint16_t server_udp = 0;
   uint32_t heartbeat_ms = 1000;        // send a heartbeat after this long without sending
@@ -286,6 +285,17 @@ struct ControlTestConfig {
   uint32_t stall_rx_ms = 0;        // ... for this long, so its heartbeat goes missing
 };
 
+// The execution lcore: risk policy, gate log and the fills ledger's capacity.
+struct ExecutionConfig {
+  std::string policy;              // risk policy YAML (conf/policy/); resolved to an absolute path
+  std::string gate_log;            // gate_results as JSON lines; empty: counted, not written
+  uint32_t max_orders = 1u << 18;  // ledger: day-unique tokens of all sessions
+  uint32_t max_positions = 1u << 14;   // ledger: (account, instrument) pairs
+  uint32_t gate_results_size = 16384;  // ring of gate_results records toward the gate log
+  uint32_t timer_interval_us = 1000;   // session timers (heartbeats, timeouts, login retries)
+  SourceMark mark;
+};
+
 struct ControlConfig {
   std::string integrity_report;        // path of the integrity report (JSON); empty: not written
   uint32_t report_interval_ms = 1000;  // how often it is rewritten while running (0: at exit only)
@@ -323,6 +333,7 @@ struct Config {
   RunConfig run;
   ControlConfig control;
   ServiceConfig service;
+  ExecutionConfig execution;
 
   const PortConfig* find_port(const std::string& name) const;
   const LcoreConfig* find_role(Role role) const;  // first lcore with that role

@@ -186,9 +186,6 @@ std::vector<SchemaKey> build_schema() {
   k.push_back({"sessions[].password_file", "string", kNone, "", "a file path",
                "File holding the password (trailing newline ignored); relative to the config "
                "file. Exactly one of password and password_file."});
-  k.push_back({"sessions[].account", "string", kNone, "", "an account of the risk policy",
-               "client: the risk policy account its orders are checked under (required for "
-               "client sessions)."});
   k.push_back({"sessions[].server_ipv4", "ipv4", kNone, "", "",
                "venue: IPv4 address of the venue's UFO server (required for venue sessions)."});
   k.push_back({"sessions[].server_udp", "integer", kNone, "", "1..65535",
@@ -354,6 +351,25 @@ std::vector<SchemaKey> build_schema() {
                "Test only: the first rx lcore stops looping this long after start; 0: off."});
   k.push_back({"control.test.stall_rx_ms", "integer", "0", "ms", "0..3600000",
                "Test only: how long that rx lcore stays stalled (its heartbeat goes missing)."});
+  k.push_back({"execution", "map", "{}", "", "",
+               "The execution lcore: risk policy, gate log, fills ledger."});
+  k.push_back({"execution.policy", "string", "\"\"", "", "a file path",
+               "Risk policy (docs/risk.md), relative to the config file; required when there "
+               "are client sessions."});
+  k.push_back(
+      {"execution.gate_log", "string", "\"\"", "", "a file path",
+       "Where gate_results are written as JSON lines (docs/contracts/"
+       "gate_results.schema.json), relative to the working directory; empty: counted only."});
+  k.push_back({"execution.max_orders", "integer", "262144", "orders",
+               "1024..16777216, power of two",
+               "Fills ledger: order tokens of the day over all sessions, rejected ones included."});
+  k.push_back({"execution.max_positions", "integer", "16384", "positions",
+               "64..1048576, power of two", "Fills ledger: (account, instrument) pairs."});
+  k.push_back({"execution.gate_results_size", "integer", "16384", "records",
+               "64..1048576, power of two",
+               "Ring of 128-byte gate_results records from the execution lcore to the gate log."});
+  k.push_back({"execution.timer_interval_us", "integer", "1000", "us", "10..1000000",
+               "How often session timers run (heartbeats, timeouts, login retries)."});
   k.push_back({"run", "map", "{}", "", "", "When the run stops."});
   k.push_back({"run.clock", "enum", "tsc", "", "tsc|capture",
                "Time for windows, timeouts and staleness: tsc (live), or capture (the replayed "

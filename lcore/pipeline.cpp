@@ -8,13 +8,17 @@
 
 #include <time.h>
 
+#include <cstdio>
+
 #include <stdexcept>
 #include <string>
 
 #include "drivers/ports.hpp"
+#include "lcore/execution/execution_runtime.hpp"
 #include "lcore/integrity/feed_runtime.hpp"
 #include "storage/state.hpp"
 #include "storage/writer.hpp"
+#include "src/risk/policy.hpp"
 
 namespace sy {
 
@@ -148,6 +152,91 @@ void build_feeds(Runtime& rt, const conf::Config& cfg, LcoreRuntime& integrity) 
   }
 }
 
+uint64_t tsc_now() { return rte_rdtsc(); }
+
+// "SY" + the UTC date: the UFO session id the appliance announces to its clients today.
+proto::UfoSession todays_session() {
+  const time_t t = time(nullptr);
+  tm utc{};
+  gmtime_r(&t, &utc);
+  char text[64];
+  std::snprintf(text, sizeof text, "SY%04d%02d%02d", (utc.tm_year + 1900) % 10000,
+                (utc.tm_mon + 1) % 100, utc.tm_mday % 100);
+  return proto::make_ufo_session(text);
+}
+
+// Sessions, policy, gate and ledger for the execution lcore (main thread, before launch: the
+// policy is read and validated here, and every table is allocated here).
+void build_execution(Runtime& rt, const conf::Config& cfg) {
+  if (cfg.sessions.empty()) return;
+  auto x = std::make_unique<exec::ExecutionRuntime>();
+  exec::RouterConfig rc;
+  std::unique_ptr<risk::Policy> policy;
+  bool has_clients = false;
+  for (const conf::SessionConfig& s : cfg.sessions)
+    has_clients |= s.side == conf::SessionSide::client;
+  if (has_clients || !cfg.execution.policy.empty()) {
+    policy = risk::load_policy(cfg.execution.policy);
+  } else {
+    policy = risk::load_policy_from_string("accounts: [ { name: NONE, id: 0 } ]\n", "(none)");
+  }
+  const uint64_t ms = 1'000'000;
+  for (const conf::SessionConfig& s : cfg.sessions) {
+    uint16_t port_index = 0;
+    for (uint16_t p = 0; p < cfg.ports.size(); ++p)
+      if (cfg.ports[p].name == s.match.port) port_index = p;
+    const exec::SessionWire wire{port_index, rt.ports[port_index]->ipv4, s.match.udp_dst};
+    const uint16_t cls = rt.classes.find(s.name);
+    if (s.side == conf::SessionSide::client) {
+      const auto account = policy->account_of_session(s.name);
+      if (!account)
+        throw conf::ConfigError(s.mark, "sessions[" + s.name + "]",
+                                "client session '" + s.name +
+                                    "' has no account in the risk policy " + cfg.execution.policy +
+                                    " (accounts[].sessions)");
+      exec::ClientSessionSpec spec;
+      spec.name = s.name;
+      spec.ufo.session = todays_session();
+      spec.ufo.username = proto::make_ufo_username(s.username);
+      spec.ufo.password = proto::make_ufo_password(s.password);
+      spec.ufo.heartbeat_interval_ns = s.heartbeat_ms * ms;
+      spec.ufo.peer_timeout_ns = s.timeout_ms * ms;
+      spec.ufo.retransmit_capacity = s.retransmit_buffer;
+      spec.account = *account;
+      x->session_of_class[cls] = {exec::SessionClass::Kind::client,
+                                  static_cast<uint16_t>(rc.clients.size())};
+      rc.clients.push_back(spec);
+      x->client_wire.push_back(wire);
+    } else {
+      if (x->has_venue)
+        throw conf::ConfigError(s.mark, "sessions[" + s.name + "]",
+                                "only one venue session is supported per appliance");
+      x->has_venue = true;
+      x->venue_wire = wire;
+      x->session_of_class[cls] = {exec::SessionClass::Kind::venue, 0};
+      rc.venue.username = proto::make_ufo_username(s.username);
+      rc.venue.password = proto::make_ufo_password(s.password);
+      rc.venue.server.ip = s.server_ipv4;
+      rc.venue.server.port = s.server_udp;
+      rc.venue.heartbeat_interval_ns = s.heartbeat_ms * ms;
+      rc.venue.peer_timeout_ns = s.timeout_ms * ms;
+    }
+  }
+  rc.gate.capacity.orders = cfg.execution.max_orders;
+  rc.gate.capacity.positions = cfg.execution.max_positions;
+  rc.gate.tsc_hz = rt.tsc_hz;
+  rc.gate.read_tsc = &tsc_now;
+  x->policies = std::make_unique<risk::PolicyExchange>(std::move(policy));
+  x->router = std::make_unique<exec::OrderRouter>(rc, *x->policies);
+  x->gate_results = rte_ring_create_elem("gate_results", sizeof(risk::GateResultRecord),
+                                         cfg.execution.gate_results_size, SOCKET_ID_ANY,
+                                         RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (x->gate_results == nullptr)
+    throw std::runtime_error(std::string("ring gate_results: ") + rte_strerror(rte_errno));
+  rt.rings.push_back(x->gate_results);
+  rt.execution = std::move(x);
+}
+
 // With rings.on_full: wait, the rx lcore relies on ring backpressure; if the rings a port's
 // packets can sit in hold more mbufs than its pool has, the pool runs dry first and the PMD drops
 // what it read (nic_no_mbuf). That configuration cannot do what it says: refuse it.
@@ -263,6 +352,7 @@ void build_pipeline(Runtime& rt, const conf::Config& cfg) {
   storage->inputs.push_back(execution->storage_out);
   build_feeds(rt, cfg, *integrity);
   setup_storage(rt, cfg);  // lcore/storage.cpp: recovery, io_uring, capture plan
+  build_execution(rt, cfg);
 }
 
 void launch_workers(Runtime& rt) {

@@ -94,6 +94,9 @@ namespace storage {
 struct StorageState;
 class Writer;
 }  // namespace storage
+namespace exec {
+struct ExecutionRuntime;
+}
 
 // 128-bit products for fixed-point time conversion (a GCC/Clang extension).
 __extension__ using uint128 = unsigned __int128;
@@ -116,6 +119,8 @@ struct Runtime {
   };
   FeedClass feed_of_class[net::kMaxClasses];
   std::vector<std::unique_ptr<integrity::FeedRuntime>> feeds;
+  // Order sessions, risk gate and ledger (execution lcore); null without sessions.
+  std::unique_ptr<exec::ExecutionRuntime> execution;
   Runtime();  // out of line: FeedRuntime is incomplete here
   ~Runtime();
 

@@ -11,12 +11,15 @@
 #include "conf/config.hpp"
 #include "drivers/eal_args.hpp"
 #include "lcore/control.hpp"
+#include "lcore/execution/execution_runtime.hpp"
 #include "lcore/pipeline.hpp"
 #include "src/common/exit_code.hpp"
 #include "src/control/audit.hpp"
 #include "src/control/control_plane.hpp"
+#include "src/gate_log.hpp"
 #include "src/integrity_report.hpp"
 #include "src/ops/notifier_thread.hpp"
+#include "src/risk/policy.hpp"
 #include "src/summary.hpp"
 
 #include <chrono>
@@ -99,6 +102,7 @@ int run_appliance(const Options& opts) {
   try {
     cfg = conf::load(opts.config_path, opts.overrides);
     if (opts.check_only) {
+      if (!cfg.execution.policy.empty()) risk::load_policy(cfg.execution.policy);  // validates
       std::cout << conf::dump_resolved(cfg);
       return kExitClean;
     }
@@ -141,9 +145,12 @@ int run_appliance(const Options& opts) {
 
   Reporter reporter(rt, plane.get(), cfg.control.integrity_report, cfg.control.report_interval_ms);
   ops::NotifierThread notifier(rt);  // ops: READY/WATCHDOG/STOPPING to systemd, non-EAL thread
+  GateLog gate_log(rt.execution ? rt.execution->gate_results : nullptr, cfg.execution.gate_log);
   const StopOutcome stop = run_control(rt, g_signals, plane.get());
   notifier.stop();  // ops
   reporter.stop();
+  gate_log.stop();
+  if (!gate_log.error().empty()) std::cerr << "switchyard: gate log: " << gate_log.error() << "\n";
   drain_leftovers(rt);
   Summary summary =
       collect_summary(rt, stop, plan.hugepages ? "hugepages" : "--no-huge (no hugepages)");

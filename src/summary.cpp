@@ -1,5 +1,7 @@
 #include "src/summary.hpp"
 
+#include "src/execution_report.hpp"
+
 #include <cstdio>
 #include <sstream>
 
@@ -50,6 +52,7 @@ Summary collect_summary(const Runtime& rt, const StopOutcome& stop, const std::s
   Summary s;
   s.stop = stop;
   s.eal_mode = eal_mode;
+  s.execution = execution_report(rt);
   const conf::Config& cfg = *rt.cfg;
 
   for (size_t p = 0; p < rt.ports.size(); ++p) {
@@ -87,10 +90,19 @@ Summary collect_summary(const Runtime& rt, const StopOutcome& stop, const std::s
     t.priority = conf::to_string(info.priority);
     t.destination = net::to_string(info.destination);
     for (const auto& lc : rt.lcores) {
-      if (lc.cfg->role == conf::Role::rx)
+      if (lc.cfg->role == conf::Role::rx) {
         add_flow(t, lc.stats->classes[c]);
-      else
-        t.consumed += lc.stats->classes[c].packets.get();
+      } else {
+        // A consumer that refuses what it was handed (e.g. execution: a datagram from an
+        // unauthorized source) turns a delivery into a drop under its reason.
+        const FlowCounters& in = lc.stats->classes[c];
+        t.consumed += in.packets.get();
+        for (size_t r = 0; r < kDropReasonCount; ++r) {
+          t.dropped[r] += in.dropped[r].get();
+          t.delivered -= in.dropped[r].get();
+          t.refused += in.dropped[r].get();
+        }
+      }
     }
     s.classes.push_back(t);
   }
@@ -157,9 +169,9 @@ Summary collect_summary(const Runtime& rt, const StopOutcome& stop, const std::s
           std::to_string(c.delivered) + " + dropped " + std::to_string(c.dropped_total()));
     const bool queued =
         c.destination == "integrity" || c.destination == "execution" || c.destination == "storage";
-    if (queued && c.consumed != c.delivered)
+    if (queued && c.consumed != c.delivered + c.refused)
       s.identity_violations.push_back("class " + c.name + ": enqueued " +
-                                      std::to_string(c.delivered) + " != consumed by " +
+                                      std::to_string(c.delivered + c.refused) + " != consumed by " +
                                       c.destination + " " + std::to_string(c.consumed));
   }
 
@@ -211,6 +223,7 @@ nlohmann::json Summary::to_json() const {
     cj["priority"] = c.priority;
     cj["destination"] = c.destination;
     cj["consumed"] = c.consumed;
+    cj["refused"] = c.refused;
     j["classes"][c.name] = cj;
   }
   for (const auto& l : lcores)
@@ -223,6 +236,7 @@ nlohmann::json Summary::to_json() const {
                            {"in_packets", l.in_packets},
                            {"tx_packets", l.tx_packets},
                            {"tx_dropped", l.tx_dropped}});
+  if (!execution.is_null()) j["execution"] = execution;
   return j;
 }
 
@@ -300,6 +314,7 @@ std::string Summary::to_text() const {
       o << "; held SAFE by " << sf["latch_reason"].get<std::string>();
     o << "\n";
   }
+  o << execution_text(execution);
   o << "\n";
   for (const auto& v : identity_violations) o << "IDENTITY VIOLATED: " << v << "\n";
   switch (exit_code) {

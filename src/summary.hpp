@@ -31,6 +31,7 @@ struct ClassTotals : FlowTotals {
   std::string priority;
   std::string destination;
   uint64_t consumed = 0;  // packets the destination lcore took off its ring
+  uint64_t refused = 0;   // of those, dropped by the destination (counted in `dropped`)
 };
 
 struct LcoreTotals {
@@ -58,6 +59,7 @@ struct Summary {
   ExitCode exit_code = kExitClean;
   std::string eal_mode;
   nlohmann::json control;  // the control plane's part (null: control.supervise false)
+  nlohmann::json execution;  // src/execution_report.hpp; null without order sessions
 
   nlohmann::json to_json() const;
   std::string to_text() const;

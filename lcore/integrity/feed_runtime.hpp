@@ -109,6 +109,7 @@ class FeedRuntime {
   uint64_t events_unlisted = 0;
 
   Seqlock<FeedSnapshot> snapshot;
+  std::atomic<uint8_t> state_word{0};  // FeedState, refreshed every loop (execution reads it)
   void publish_snapshot(uint64_t now_ns);
 };
 

@@ -191,7 +191,11 @@ class IntegrityLcore {
   // and then a snapshot for the report, which is written off this lcore.
   void on_loop() {
     const uint64_t t = now();
-    for (auto& f : rt_.feeds) f->arbiter.tick(t);
+    for (auto& f : rt_.feeds) {
+      f->arbiter.tick(t);
+      // What the execution lcore's risk gate reads per order (feed state, as a byte).
+      f->state_word.store(static_cast<uint8_t>(f->arbiter.state()), std::memory_order_release);
+    }
     const uint64_t tsc = rte_rdtsc();
     if (tsc >= next_snapshot_tsc_) {
       next_snapshot_tsc_ = tsc + rt_.tsc_hz / 10;

@@ -192,9 +192,15 @@ bool OrderBook::add_instrument(uint16_t locate, const Symbol& symbol) {
   if (locate == 0 || locate > cap_.max_instruments) return false;
   InstrumentState& in = instruments_[locate];
   const bool was_known = in.known;
+  const bool renamed = was_known && in.symbol != symbol;
   in.symbol = symbol;
   in.known = true;
   if (!was_known) publish(locate);
+  if ((!was_known || renamed) && refs_ != nullptr) {
+    uint64_t word = 0;
+    std::memcpy(&word, symbol.data(), sizeof word);
+    refs_->announce(locate, word);
+  }
   return true;
 }
 

@@ -82,12 +82,40 @@ class ReferencePrices {
   // Slots for locates 0 .. locates-1 (locate 0 is never an instrument; its slot is simply unused).
   // Allocates once, here.
   explicit ReferencePrices(size_t locates)
-      : n_(locates), slots_(std::make_unique<Slot[]>(locates)) {}
+      : n_(locates),
+        slots_(std::make_unique<Slot[]>(locates)),
+        directory_(std::make_unique<DirectoryEntry[]>(kDirectoryCapacity)) {}
+
+  // Announcements kept per session (a locate announced again with a new symbol takes another).
+  static constexpr uint32_t kDirectoryCapacity = 1u << 17;
 
   ReferencePrices(const ReferencePrices&) = delete;
   ReferencePrices& operator=(const ReferencePrices&) = delete;
 
   size_t size() const { return n_; }
+
+  // The instrument directory, for readers that look instruments up by symbol (the execution
+  // lcore): an append-only log of (locate, symbol word) written when an instrument becomes
+  // known or changes symbol. Single writer; readers poll announced() and read entries below it.
+  void announce(uint16_t locate, uint64_t symbol) {
+    const uint32_t n = announced_.load(std::memory_order_relaxed);
+    if (n >= kDirectoryCapacity) {
+      ++directory_overflow_;
+      return;
+    }
+    directory_[n].locate.store(locate, std::memory_order_relaxed);
+    directory_[n].symbol.store(symbol, std::memory_order_relaxed);
+    announced_.store(n + 1, std::memory_order_release);
+  }
+  uint32_t announced() const { return announced_.load(std::memory_order_acquire); }
+  // Entry i < announced(): its locate and symbol word.
+  uint16_t announced_locate(uint32_t i) const {
+    return directory_[i].locate.load(std::memory_order_relaxed);
+  }
+  uint64_t announced_symbol(uint32_t i) const {
+    return directory_[i].symbol.load(std::memory_order_relaxed);
+  }
+  uint64_t directory_overflow() const { return directory_overflow_; }
 
   // Writer only (one thread). Out-of-range locates are ignored.
   void publish(size_t locate, const RefValue& v) {
@@ -155,6 +183,13 @@ class ReferencePrices {
 
   size_t n_;
   std::unique_ptr<Slot[]> slots_;
+  struct DirectoryEntry {
+    std::atomic<uint16_t> locate{0};
+    std::atomic<uint64_t> symbol{0};
+  };
+  std::unique_ptr<DirectoryEntry[]> directory_;
+  std::atomic<uint32_t> announced_{0};
+  uint64_t directory_overflow_ = 0;  // writer only
 };
 
 }  // namespace sy::book

@@ -31,7 +31,9 @@ namespace sy {
   X(left_in_ring, true)       \
   X(unpersisted, true)        \
   X(disk_full, true)          \
-  X(storage_io, true)
+  X(storage_io, true)         \
+  X(unauthorized, false)      \
+  X(session_malformed, false)
 
 enum class DropReason : uint8_t {
 #define SY_X(name, loss) name,

@@ -54,6 +54,37 @@ inline uint16_t inet_checksum(const uint8_t* p, size_t len, uint32_t seed = 0) {
   return static_cast<uint16_t>(~sum);
 }
 
+inline constexpr size_t kUdp4HeadersLen = kEtherHeaderLen + kIpv4MinHeaderLen + kUdpHeaderLen;
+
+// Writes Ethernet + IPv4 (20 bytes, DF, TTL 64, checksummed) + UDP (checksum 0, which IPv4
+// allows) headers in front of a `payload_len`-byte payload at frame + kUdp4HeadersLen.
+// Addresses and ports in host order.
+inline void write_udp4_headers(uint8_t* frame, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+                               uint32_t src_ip, uint32_t dst_ip, uint16_t src_port,
+                               uint16_t dst_port, size_t payload_len) {
+  for (int i = 0; i < 6; ++i) frame[i] = dst_mac[i];
+  for (int i = 0; i < 6; ++i) frame[6 + i] = src_mac[i];
+  store_be16(frame + 12, kEtherTypeIpv4);
+  uint8_t* ip = frame + kEtherHeaderLen;
+  ip[0] = 0x45;
+  ip[1] = 0;
+  store_be16(ip + 2, static_cast<uint16_t>(kIpv4MinHeaderLen + kUdpHeaderLen + payload_len));
+  store_be16(ip + 4, 0);
+  ip[6] = 0x40;  // DF
+  ip[7] = 0;
+  ip[8] = 64;
+  ip[9] = kIpProtoUdp;
+  store_be16(ip + 10, 0);
+  store_be32(ip + 12, src_ip);
+  store_be32(ip + 16, dst_ip);
+  store_be16(ip + 10, inet_checksum(ip, kIpv4MinHeaderLen));
+  uint8_t* udp = ip + kIpv4MinHeaderLen;
+  store_be16(udp, src_port);
+  store_be16(udp + 2, dst_port);
+  store_be16(udp + 4, static_cast<uint16_t>(kUdpHeaderLen + payload_len));
+  store_be16(udp + 6, 0);
+}
+
 // True if a 20-byte IPv4 header (IHL 5, the common case) carries a correct checksum. Ones'
 // complement sums do not depend on byte order, so native 32-bit loads are summed and folded.
 inline bool ipv4_header20_checksum_ok(const uint8_t* ip) {

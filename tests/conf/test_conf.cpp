@@ -52,13 +52,14 @@ const std::string kBase =
     " server_ipv4: 10.1.0.9, server_udp: 26403 }\n"  // 25
     "sessions:\n"                                    // 26
     "  - { name: client1, side: client, port: wire0, udp_dst: 40001, username: strat1, "
-    "password: pw1, account: ACC1 }\n"  // 27
+    "password: pw1 }\n"  // 27
     "  - { name: venue, side: venue, priority: P2, port: wire1, udp_dst: 40100, username: sy01, "
     "password: vpw, server_ipv4: 10.2.0.9, server_udp: 40200 }\n"  // 28
     "rings:\n"                                                     // 29
     "  burst: 32\n"                                                // 30
     "run:\n"                                                       // 31
-    "  mode: batch\n";                                             // 32
+    "  mode: batch\n"                                              // 32
+    "execution: { policy: ../policy/risk.yaml }\n";                // 33
 
 // kBase with the single occurrence of `from` replaced by `to`.
 std::string edit(const std::string& from, const std::string& to) {
@@ -424,7 +425,7 @@ TEST(ConfErrors, TooManyClassesOnOnePort) {
   for (int i = 0; i < 31; ++i)
     sessions += "  - { name: s" + std::to_string(i) +
                 ", port: wire0, udp_dst: " + std::to_string(41000 + i) +
-                ", username: u, password: p, account: A }\n";
+                ", username: u, password: p }\n";
   const std::string base = edit("sessions:\n", "sessions:\n" + sessions);
   // wire0 now has A, retransmit, 31 sessions and client1: 34 > 32.
   const std::string err = error_of(base);
@@ -783,7 +784,6 @@ TEST(ConfSessions, LoginAndEndpoints) {
   const Config c = load_from_string(kBase, "t.yaml", {}, "/srv/sy/profiles");
   EXPECT_EQ(c.sessions[0].username, "strat1");
   EXPECT_EQ(c.sessions[0].password, "pw1");
-  EXPECT_EQ(c.sessions[0].account, "ACC1");
   EXPECT_EQ(c.sessions[1].server_ipv4, 0x0a020009u);
   EXPECT_EQ(c.sessions[1].server_udp, 40200);
   EXPECT_EQ(c.sessions[1].heartbeat_ms, 1000u);
@@ -806,8 +806,6 @@ TEST(ConfSessions, Errors) {
     }
     return std::string("(no error)");
   };
-  EXPECT_EQ(err(", account: ACC1", ""),
-            "t.yaml:27:5: sessions[0].account: a client session needs the account it trades under");
   EXPECT_EQ(
       err(", server_udp: 40200", ""),
       "t.yaml:28:5: sessions[1].server_udp: a venue session needs the venue's server UDP port");
@@ -818,7 +816,7 @@ TEST(ConfSessions, Errors) {
             "t.yaml:27:5: sessions[0]: give exactly one of password and password_file");
   EXPECT_EQ(err("password: pw1", "x: 1"),
             "t.yaml:27:83: sessions[0].x: unknown key (expected one of: name, side, priority, "
-            "port, udp_dst, ipv4_dst, vlan, username, password, password_file, account, "
+            "port, udp_dst, ipv4_dst, vlan, username, password, password_file, "
             "server_ipv4, server_udp, heartbeat_ms, timeout_ms, retransmit_buffer)");
   const std::string long_pw = err("password: pw1", "password: secret-password-1");
   EXPECT_NE(long_pw.find("must be 1 to 10 printable ASCII characters (value not shown)"),
@@ -831,7 +829,7 @@ TEST(ConfSessions, Errors) {
                 .find("20000 ms must be below timeout_ms (10000 ms)"),
             std::string::npos);
   EXPECT_EQ(
-      err(", account: ACC1", ", account: ACC1, server_udp: 1"),
+      err("password: pw1", "password: pw1, server_udp: 1"),
       "t.yaml:27:5: sessions[0]: server_ipv4/server_udp are for venue sessions (side: venue)");
   EXPECT_NE(
       err("password: pw1", "password_file: /nonexistent/pw").find("cannot read /nonexistent/pw"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora under corpus/ (run from anywhere; output is deterministic).
 
-The bytes are laid out here from docs protocols.md §1-2 with struct, independently of the C++
+The bytes are laid out here from docs protocols.md §1-4 with struct, independently of the C++
 encoders, so the replay tests also cross-check the codecs against a second implementation.
 """
 import pathlib
@@ -96,7 +96,93 @@ MOLD = {
                                   ITCH["X_order_cancel"]]),
 }
 
-for sub, items in (("itch50", {**ITCH, **ITCH_BAD}), ("moldudp64", MOLD)):
+# ---- OUCH 4.2 (§3): every type of both directions, plus malformed messages.
+TOK = a("TOKEN000000001", 14)
+TOK2 = a("TOKEN000000002", 14)
+OTS = struct.pack(">Q", TS)
+OUCH = {
+    "O_enter_order": b"O" + TOK + b"B" + struct.pack(">I", 100) + a("AAPL", 8)
+    + struct.pack(">II", 1895000, 99998) + a("FIRM", 4) + b"YAN" + struct.pack(">I", 0) + b"N ",
+    "O_enter_order_48": b"O" + TOK + b"S" + struct.pack(">I", 200) + a("MSFT", 8)
+    + struct.pack(">II", 3301000, 0) + a("", 4) + b"AAN" + struct.pack(">I", 0) + b"N",
+    "U_replace_order": b"U" + TOK + TOK2 + struct.pack(">III", 150, 1895100, 99998) + b"YN"
+    + struct.pack(">I", 0),
+    "X_cancel_order": b"X" + TOK + struct.pack(">I", 0),
+    "M_modify_order": b"M" + TOK + b"T" + struct.pack(">I", 80),
+    "S_system_event": b"S" + OTS + b"S",
+    "A_accepted": b"A" + OTS + TOK + b"B" + struct.pack(">I", 100) + a("AAPL", 8)
+    + struct.pack(">II", 1895000, 99998) + a("FIRM", 4) + b"Y" + struct.pack(">Q", 987654321012)
+    + b"AN" + struct.pack(">I", 0) + b"NL ",
+    "U_replaced": b"U" + OTS + TOK2 + b"B" + struct.pack(">I", 150) + a("AAPL", 8)
+    + struct.pack(">II", 1895100, 99998) + a("FIRM", 4) + b"Y" + struct.pack(">Q", 987654321013)
+    + b"AN" + struct.pack(">I", 0) + b"NL" + TOK + b" ",
+    "C_canceled": b"C" + OTS + TOK + struct.pack(">I", 100) + b"U",
+    "D_aiq_canceled": b"D" + OTS + TOK + struct.pack(">I", 50) + b"Q"
+    + struct.pack(">II", 50, 1895000) + b"A",
+    "E_executed": b"E" + OTS + TOK + struct.pack(">II", 60, 1895100) + b"A"
+    + struct.pack(">Q", 55555),
+    "B_broken_trade": b"B" + OTS + TOK + struct.pack(">Q", 55555) + b"E",
+    "J_rejected": b"J" + OTS + TOK + b"X",
+    "P_cancel_pending": b"P" + OTS + TOK,
+    "I_cancel_reject": b"I" + OTS + TOK,
+    "T_priority_update": b"T" + OTS + TOK + struct.pack(">I", 1895000) + b"Y"
+    + struct.pack(">Q", 987654321014),
+    "M_order_modified": b"M" + OTS + TOK + b"S" + struct.pack(">I", 80),
+    "G_executed_with_reference": b"G" + OTS + TOK + struct.pack(">II", 10, 1895000) + b"R"
+    + struct.pack(">QI", 55556, 1895050) + b"I",
+    "F_trade_correction": b"F" + OTS + TOK + struct.pack(">II", 10, 1895000) + b"R"
+    + struct.pack(">Q", 55557) + b"N",
+    "K_price_correction": b"K" + OTS + TOK + struct.pack(">QI", 55555, 1894900) + b"E",
+}
+OUCH_LENGTHS = {"O_enter_order": 49, "O_enter_order_48": 48, "U_replace_order": 47,
+                "X_cancel_order": 19, "M_modify_order": 20, "S_system_event": 10,
+                "A_accepted": 66, "U_replaced": 80, "C_canceled": 28, "D_aiq_canceled": 37,
+                "E_executed": 40, "B_broken_trade": 32, "J_rejected": 24,
+                "P_cancel_pending": 23, "I_cancel_reject": 23, "T_priority_update": 36,
+                "M_order_modified": 28, "G_executed_with_reference": 45,
+                "F_trade_correction": 41, "K_price_correction": 36}
+for name, msg in OUCH.items():
+    assert len(msg) == OUCH_LENGTHS[name], (name, len(msg))
+OUCH_BAD = {
+    "err_empty": b"",
+    "err_unknown_type": b"Z" + bytes(30),
+    "err_short_accepted": OUCH["A_accepted"][:40],
+    "err_long_cancel": OUCH["X_cancel_order"] + b"\x00",
+}
+
+# ---- UFO 1.0 (§4): downstream packets and upstream blocks.
+def ublk(m):
+    return struct.pack(">H", len(m)) + m
+
+
+def useq(seq, msgs, count=None):
+    count = len(msgs) if count is None else count
+    return b"S" + struct.pack(">IH", seq, count) + b"".join(ublk(m) for m in msgs)
+
+
+LOGIN = b"L" + a("USER01", 6) + a("PASSWORD01", 10) + a("", 10)
+UFO = {
+    "down_login_accept": b"A" + a("SESSION001", 10) + struct.pack(">I", 1),
+    "down_login_reject": b"JA",
+    "down_end_of_session": b"E" + struct.pack(">I", 12),
+    "down_heartbeat": useq(3, []),
+    "down_data": useq(1, [OUCH["A_accepted"], OUCH["E_executed"]]),
+    "down_all_host": useq(10, [v for k, v in OUCH.items() if k[0] in "SAUCDEBJPITMGFK"
+                               and k not in ("U_replace_order", "M_modify_order")]),
+    "up_login": ublk(LOGIN),
+    "up_orders": ublk(b"U" + OUCH["O_enter_order"]) + ublk(b"U" + OUCH["U_replace_order"])
+    + ublk(b"U" + OUCH["X_cancel_order"]) + ublk(b"U" + OUCH["M_modify_order"]),
+    "up_session": ublk(b"T" + struct.pack(">IH", 2, 5)) + ublk(b"R") + ublk(b"O"),
+    "err_down_truncated": useq(1, [OUCH["A_accepted"], OUCH["E_executed"]], 3)[:-5],
+    "err_down_trailing": useq(1, [OUCH["J_rejected"]]) + b"\x01\x02",
+    "err_down_bad_length": b"A" + a("SESSION001", 10) + b"\x00\x01",
+    "err_up_empty_block": ublk(b"R") + b"\x00\x00",
+    "err_up_truncated": ublk(LOGIN)[:20],
+    "err_up_unknown": ublk(b"Q"),
+}
+
+for sub, items in (("itch50", {**ITCH, **ITCH_BAD}), ("moldudp64", MOLD),
+                   ("ouch42", {**OUCH, **OUCH_BAD}), ("ufo", UFO)):
     d = HERE / "corpus" / sub
     d.mkdir(parents=True, exist_ok=True)
     for name, data in items.items():

@@ -1,0 +1,176 @@
+// The execution path's logic without DPDK: UFO sessions toward the strategy clients (the
+// appliance is their server) and toward the venue (the appliance is its client), the pre-trade
+// risk gate, the fills ledger and the token mapping between them.
+//
+// A client's OUCH order passes the gate and goes to the venue under a venue token that encodes
+// the ledger slot of the order ("SY" + 12 base-36 digits): the venue's answers find their order
+// with no lookup, and clients can never collide with each other at the venue. Answers go back to
+// the right client as its own sequenced UFO data with its own token. Rejected orders are
+// answered with OUCH Rejected and the reason code of the failing check.
+//
+// Per datagram: no allocation, no lock, no syscall, no exception. Output goes to a Sink (the
+// execution lcore writes straight into mbufs; tests collect bytes):
+//   uint8_t* open(const Target&, size_t cap)  room for one UDP payload, nullptr if none
+//   void close(size_t len, const Stamp&)      send what was written
+//   bool forward_in_place(uint8_t* payload, size_t len, const Stamp//   bool
+//   forward_in_place(uint8_t* payload, size_t len)  send the input datagram, rewritten, to)  send
+//   the input datagram,
+//                                             rewritten, to the venue (its mbuf is reused)
+//   void gate_result(const risk::GateResultRecord&)
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/common/histogram.hpp"
+#include "src/common/safety.hpp"
+#include "src/proto/ouch42.hpp"
+#include "src/risk/gate.hpp"
+#include "src/risk/market_view.hpp"
+#include "src/session/ufo_session.hpp"
+
+namespace sy::exec {
+
+struct Target {
+  enum class Kind : uint8_t { client, venue } kind;
+  uint16_t session;  // client: index among the client sessions
+  session::Endpoint dst;
+};
+
+// What an outgoing datagram answers, for the latency histograms.
+struct Stamp {
+  // upkeep: session upkeep (logins, heartbeats, retransmissions): a refused frame is retried by
+  // the session, so it is counted as upkeep_unsent, not as lost data.
+  enum class Stage : uint8_t { none, upkeep, order, reject, relay } stage = Stage::none;
+  uint64_t in_tsc = 0;  // rx TSC of the datagram it answers
+};
+
+struct ClientSessionSpec {
+  std::string name;
+  session::ServerConfig ufo;
+  uint8_t account = 0;  // risk policy account index
+};
+
+struct RouterConfig {
+  std::vector<ClientSessionSpec> clients;
+  session::ClientConfig venue;
+  risk::GateConfig gate;
+};
+
+// X(name, what): counters of the router (single writer: the execution lcore).
+#define SY_ROUTER_COUNTERS(X)                                                                  \
+  X(orders_in, "OUCH client messages decoded")                                                 \
+  X(orders_malformed, "client messages that are not OUCH 4.2 (answered with nothing)")         \
+  X(forwarded, "orders sent to the venue")                                                     \
+  X(forwarded_in_place, "of which sent in the client's own mbuf")                              \
+  X(rejected, "orders answered with OUCH Rejected (FAIL or UNKNOWN)")                          \
+  X(ignored, "orders neither forwarded nor answered (used token, order not open)")             \
+  X(venue_down, "orders rejected because the venue session was not up")                        \
+  X(no_buffer, "outgoing datagrams that found no buffer (counted by the sink too)")            \
+  X(venue_messages, "OUCH venue messages decoded")                                             \
+  X(venue_malformed, "venue messages that are not OUCH 4.2")                                   \
+  X(venue_unknown_token, "venue messages for a token we never sent")                           \
+  X(relayed, "venue messages relayed to their client")                                         \
+  X(relay_no_client, "venue messages whose client is not logged in (kept for retransmission)") \
+  X(broadcast, "venue system events relayed to every client")                                  \
+  X(emergency_cancels, "cancels sent for open orders on EMERGENCY_STOP")
+
+enum class RouterCounter : uint8_t {
+#define SY_X(name, what) name,
+  SY_ROUTER_COUNTERS(SY_X)
+#undef SY_X
+};
+inline constexpr size_t kRouterCounterCount = 0
+#define SY_X(name, what) +1
+    SY_ROUTER_COUNTERS(SY_X)
+#undef SY_X
+    ;
+inline constexpr const char* kRouterCounterNames[kRouterCounterCount] = {
+#define SY_X(name, what) #name,
+    SY_ROUTER_COUNTERS(SY_X)
+#undef SY_X
+};
+
+// Venue token <-> ledger slot.
+inline constexpr size_t kVenueTokenDigits = 12;
+void venue_token(uint32_t slot, char out[risk::kTokenBytes]);
+bool venue_token_slot(const char token[risk::kTokenBytes], uint32_t& slot);
+
+class OrderRouter {
+ public:
+  OrderRouter(const RouterConfig& cfg, risk::PolicyExchange& policies);
+
+  // Once per burst: picks up a swapped policy and the safety word. On the transition into
+  // EMERGENCY_STOP every open order is cancelled at the venue.
+  template <typename Sink>
+  void begin_burst(uint64_t now_ns, uint64_t safety_word, uint64_t account_kill, Sink& sink);
+
+  template <typename Sink>
+  session::Verdict on_client(uint64_t now_ns, uint16_t client, const session::Endpoint& src,
+                             uint8_t* payload, size_t len, uint64_t rx_tsc,
+                             const risk::MarketView& market, Sink& sink);
+
+  template <typename Sink>
+  session::Verdict on_venue(uint64_t now_ns, const session::Endpoint& src, const uint8_t* payload,
+                            size_t len, uint64_t rx_tsc, Sink& sink);
+
+  // Timers: heartbeats, timeouts, venue login retries and gap requests.
+  template <typename Sink>
+  void poll(uint64_t now_ns, Sink& sink);
+
+  // Starts the venue login.
+  template <typename Sink>
+  void connect(uint64_t now_ns, Sink& sink);
+
+  const risk::Gate& gate() const { return gate_; }
+  risk::Gate& gate() { return gate_; }
+  size_t clients() const { return clients_.size(); }
+  const session::UfoServerSession& client(size_t i) const { return clients_[i]->ufo; }
+  const std::string& client_name(size_t i) const { return clients_[i]->name; }
+  const session::UfoClientSession& venue() const { return venue_; }
+  uint64_t counter(RouterCounter c) const { return counters_[static_cast<size_t>(c)]; }
+  const uint64_t* counters() const { return counters_; }
+
+ private:
+  struct Client {
+    Client(const ClientSessionSpec& s) : name(s.name), ufo(s.ufo), account(s.account) {}
+    std::string name;
+    session::UfoServerSession ufo;
+    uint8_t account;
+  };
+
+  void count(RouterCounter c, uint64_t n = 1) { counters_[static_cast<size_t>(c)] += n; }
+  template <typename Sink>
+  void send_out(const session::Output& out, const Target& via, Sink& sink);
+  template <typename Sink>
+  void on_client_message(uint64_t now_ns, uint16_t client, uint8_t* msg, size_t len,
+                         bool whole_datagram, uint8_t* payload, size_t payload_len, uint64_t rx_tsc,
+                         const risk::MarketView& market, Sink& sink);
+  template <typename Sink>
+  void reject(uint64_t now_ns, uint16_t client, const proto::OuchToken& token, char reason,
+              uint64_t rx_tsc, Sink& sink);
+  template <typename Sink>
+  void send_client(uint64_t now_ns, uint16_t client, const uint8_t* msg, size_t len,
+                   const Stamp& stamp, Sink& sink);
+  template <typename Sink>
+  bool send_venue(uint64_t now_ns, const uint8_t* msg, size_t len, const Stamp& stamp, Sink& sink);
+  template <typename Sink>
+  void on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t len, uint64_t rx_tsc,
+                        Sink& sink);
+  template <typename Sink>
+  void cancel_all_open(uint64_t now_ns, Sink& sink);
+
+  std::vector<std::unique_ptr<Client>> clients_;
+  session::UfoClientSession venue_;
+  risk::Gate gate_;
+  std::unique_ptr<session::Output> out_;  // ~27 KiB, reused by every call
+  uint64_t safety_word_ = 0;
+  uint64_t account_kill_ = 0;
+  uint64_t counters_[kRouterCounterCount] = {};
+};
+
+}  // namespace sy::exec
+
+#include "lcore/execution/order_router_impl.hpp"

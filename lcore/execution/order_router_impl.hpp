@@ -1,0 +1,449 @@
+// Template bodies of OrderRouter (included by order_router.hpp).
+#pragma once
+
+#include <cstring>
+
+namespace sy::exec {
+
+// The market data the router needs: the gate's view plus the symbol -> stock locate map.
+class MarketDirectory : public risk::MarketView {
+ public:
+  // 0 when the symbol is not known (the gate then rejects on the allowlist or the reference).
+  virtual uint16_t locate_of(uint64_t symbol) const = 0;
+};
+
+namespace detail {
+
+inline risk::Side side_of(uint8_t ouch_side) {
+  switch (ouch_side) {
+    case 'S':
+      return risk::Side::sell;
+    case 'T':
+      return risk::Side::short_sell;
+    case 'E':
+      return risk::Side::short_exempt;
+    default:
+      return risk::Side::buy;
+  }
+}
+
+inline uint64_t symbol_of(const proto::OuchStock& stock) {
+  uint64_t w = 0;
+  std::memcpy(&w, stock.data(), sizeof w);
+  return w;
+}
+
+inline risk::OrderToken token_of(const proto::OuchToken& t) {
+  risk::OrderToken r;
+  std::memcpy(r.data(), t.data(), r.size());
+  return r;
+}
+
+// OUCH client messages carry their first token right after the type letter; Replace carries
+// the replacement token after it.
+inline constexpr size_t kTokenAt = 1;
+inline constexpr size_t kReplacementTokenAt = 1 + risk::kTokenBytes;
+
+}  // namespace detail
+
+template <typename Sink>
+void OrderRouter::send_out(const session::Output& out, const Target& via, Sink& sink) {
+  for (uint32_t i = 0; i < out.n_tx; ++i) {
+    const session::TxDatagram& d = out.tx[i];
+    Target t = via;
+    t.dst = d.dst;
+    uint8_t* p = sink.open(t, d.len);
+    if (p == nullptr) {
+      count(RouterCounter::no_buffer);
+      continue;
+    }
+    std::memcpy(p, d.bytes, d.len);
+    sink.close(d.len, Stamp{Stamp::Stage::upkeep, 0});
+  }
+}
+
+template <typename Sink>
+void OrderRouter::connect(uint64_t now_ns, Sink& sink) {
+  out_->clear();
+  venue_.connect(now_ns, *out_);
+  send_out(*out_, Target{Target::Kind::venue, 0, {}}, sink);
+}
+
+template <typename Sink>
+void OrderRouter::poll(uint64_t now_ns, Sink& sink) {
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    out_->clear();
+    clients_[i]->ufo.poll(now_ns, *out_);
+    send_out(*out_, Target{Target::Kind::client, static_cast<uint16_t>(i), {}}, sink);
+  }
+  out_->clear();
+  venue_.poll(now_ns, *out_);
+  send_out(*out_, Target{Target::Kind::venue, 0, {}}, sink);
+  // A venue message delivered by poll() cannot happen: messages arrive only in datagrams.
+}
+
+template <typename Sink>
+void OrderRouter::begin_burst(uint64_t now_ns, uint64_t safety_word, uint64_t account_kill,
+                              Sink& sink) {
+  gate_.begin_burst();
+  const SafetyMode before = SafetyView::of(safety_word_).mode;
+  safety_word_ = safety_word;
+  account_kill_ = account_kill;
+  if (SafetyView::of(safety_word).mode == SafetyMode::emergency_stop &&
+      before != SafetyMode::emergency_stop)
+    cancel_all_open(now_ns, sink);
+}
+
+template <typename Sink>
+void OrderRouter::cancel_all_open(uint64_t now_ns, Sink& sink) {
+  const risk::Ledger& ledger = gate_.ledger();
+  ledger.for_each_open([&](uint32_t slot, const risk::OrderEntry& o) {
+    if (o.state != risk::OrderState::pending_new && o.state != risk::OrderState::live) return;
+    proto::CancelOrder c{};
+    venue_token(slot, c.token.data());
+    c.shares = 0;
+    uint8_t msg[proto::kOuchMaxLen];
+    const size_t n = proto::encode(c, msg, sizeof msg);
+    if (send_venue(now_ns, msg, n, Stamp{}, sink)) count(RouterCounter::emergency_cancels);
+  });
+}
+
+template <typename Sink>
+session::Verdict OrderRouter::on_client(uint64_t now_ns, uint16_t client,
+                                        const session::Endpoint& src, uint8_t* payload, size_t len,
+                                        uint64_t rx_tsc, const risk::MarketView& market,
+                                        Sink& sink) {
+  Client& c = *clients_[client];
+  out_->clear();
+  const session::Verdict v = c.ufo.on_datagram(now_ns, src, payload, len, *out_);
+  send_out(*out_, Target{Target::Kind::client, client, {}}, sink);
+  const uint32_t n = out_->n_events;
+  for (uint32_t i = 0; i < n; ++i) {
+    const session::Event& e = out_->events[i];
+    if (e.kind != session::EventKind::message) continue;
+    uint8_t* msg = payload + (e.data - payload);  // the session hands out const views of ours
+    const bool whole = n == 1 && msg == payload + proto::kUfoBlockHeaderLen + 1 &&
+                       size_t{e.len} + proto::kUfoBlockHeaderLen + 1 == len;
+    on_client_message(now_ns, client, msg, e.len, whole, payload, len, rx_tsc, market, sink);
+  }
+  return v;
+}
+
+template <typename Sink>
+void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* msg, size_t len,
+                                    bool whole_datagram, uint8_t* payload, size_t payload_len,
+                                    uint64_t rx_tsc, const risk::MarketView& market, Sink& sink) {
+  proto::OuchClientMessage m;
+  proto::OeError error{};
+  if (!proto::decode_client(msg, len, m, error)) {
+    count(RouterCounter::orders_malformed);
+    return;
+  }
+  count(RouterCounter::orders_in);
+  const auto& dir = static_cast<const MarketDirectory&>(market);
+  const risk::Ledger& ledger = gate_.ledger();
+  risk::OrderIntent in{};
+  in.rx_tsc = rx_tsc;
+  in.session = client;
+  in.account = clients_[client]->account;
+  proto::OuchToken reject_token{};
+  switch (m.type) {
+    case proto::OuchClientType::enter_order:
+      in.kind = risk::IntentKind::new_order;
+      in.token = detail::token_of(m.enter_order.token);
+      in.symbol = detail::symbol_of(m.enter_order.stock);
+      in.locate = dir.locate_of(in.symbol);
+      in.side = detail::side_of(m.enter_order.side);
+      in.shares = m.enter_order.shares;
+      in.price = m.enter_order.price;
+      reject_token = m.enter_order.token;
+      break;
+    case proto::OuchClientType::replace_order: {
+      in.kind = risk::IntentKind::replace;
+      in.token = detail::token_of(m.replace_order.replacement_token);
+      in.existing = detail::token_of(m.replace_order.existing_token);
+      const uint32_t slot = ledger.find(client, in.existing);
+      if (slot != risk::kNoSlot) {
+        in.symbol = ledger.order(slot).symbol;
+        in.side = ledger.order(slot).side;
+        in.locate = dir.locate_of(in.symbol);
+      }
+      in.shares = m.replace_order.shares;
+      in.price = m.replace_order.price;
+      reject_token = m.replace_order.replacement_token;
+      break;
+    }
+    case proto::OuchClientType::cancel_order:
+    case proto::OuchClientType::modify_order: {
+      // A Modify only re-marks the side (S/T/E) or lowers the size: the gate treats it like a
+      // cancel to a new size, which is never blocked by a limit.
+      const bool cancel = m.type == proto::OuchClientType::cancel_order;
+      in.kind = risk::IntentKind::cancel;
+      in.token = detail::token_of(cancel ? m.cancel_order.token : m.modify_order.token);
+      in.shares = cancel ? m.cancel_order.shares : m.modify_order.shares;
+      const uint32_t slot = ledger.find(client, in.token);
+      if (slot != risk::kNoSlot) {
+        in.symbol = ledger.order(slot).symbol;
+        in.side = ledger.order(slot).side;
+        in.locate = dir.locate_of(in.symbol);
+      }
+      break;
+    }
+  }
+
+  // Nothing reaches a venue that is not logged in: new orders are answered at once (the
+  // client may send again), cancels wait for the client's re-send (OUCH makes them idempotent).
+  if (venue_.state() != session::ClientState::active) {
+    count(RouterCounter::venue_down);
+    if (in.kind != risk::IntentKind::cancel)
+      reject(now_ns, client, reject_token, 'O', rx_tsc, sink);
+    return;
+  }
+
+  const risk::GateResultRecord r =
+      gate_.decide(in, market, SafetyView::of(safety_word_), account_kill_, now_ns);
+  sink.gate_result(r);
+  switch (static_cast<risk::Decision>(r.decision)) {
+    case risk::Decision::pass: {
+      // Client tokens become venue tokens in place; the message is otherwise what the client sent.
+      const uint32_t slot = ledger.find(client, in.token);
+      if (slot == risk::kNoSlot) {  // the gate reserves every order it passes
+        count(RouterCounter::ignored);
+        return;
+      }
+      venue_token(slot, reinterpret_cast<char*>(msg + detail::kTokenAt));
+      if (m.type == proto::OuchClientType::replace_order) {
+        const uint32_t existing = ledger.find(client, in.existing);
+        venue_token(existing, reinterpret_cast<char*>(msg + detail::kTokenAt));
+        venue_token(slot, reinterpret_cast<char*>(msg + detail::kReplacementTokenAt));
+      }
+      const Stamp stamp{Stamp::Stage::order, rx_tsc};
+      if (whole_datagram && sink.forward_in_place(payload, payload_len, stamp)) {
+        count(RouterCounter::forwarded);
+        count(RouterCounter::forwarded_in_place);
+      } else if (send_venue(now_ns, msg, len, stamp, sink)) {
+        count(RouterCounter::forwarded);
+      }
+      return;
+    }
+    case risk::Decision::fail:
+    case risk::Decision::unknown:
+      if (in.kind == risk::IntentKind::cancel) {
+        count(RouterCounter::ignored);  // cancels are never answered with Rejected
+        return;
+      }
+      reject(now_ns, client, reject_token, r.reject_reason, rx_tsc, sink);
+      return;
+    case risk::Decision::ignore:
+      count(RouterCounter::ignored);
+      return;
+  }
+}
+
+template <typename Sink>
+void OrderRouter::reject(uint64_t now_ns, uint16_t client, const proto::OuchToken& token,
+                         char reason, uint64_t rx_tsc, Sink& sink) {
+  proto::Rejected rej{};
+  rej.timestamp_ns = now_ns % 86'400'000'000'000ull;  // OUCH: ns since midnight (UTC here)
+  rej.token = token;
+  rej.reason = static_cast<uint8_t>(reason);
+  uint8_t msg[proto::kOuchMaxLen];
+  const size_t n = proto::encode(rej, msg, sizeof msg);
+  count(RouterCounter::rejected);
+  send_client(now_ns, client, msg, n, Stamp{Stamp::Stage::reject, rx_tsc}, sink);
+}
+
+template <typename Sink>
+void OrderRouter::send_client(uint64_t now_ns, uint16_t client, const uint8_t* msg, size_t len,
+                              const Stamp& stamp, Sink& sink) {
+  session::UfoServerSession& s = clients_[client]->ufo;
+  const Target t{Target::Kind::client, client, s.peer()};
+  // Sequenced even when nobody is logged in: the client gets it by retransmission request.
+  uint8_t* p = s.logged_in() ? sink.open(t, proto::kUfoMaxPacket) : nullptr;
+  if (s.logged_in() && p == nullptr) count(RouterCounter::no_buffer);
+  uint8_t scratch[proto::kUfoSequencedHeaderLen + proto::kUfoBlockHeaderLen + proto::kOuchMaxLen];
+  const session::SendResult r =
+      s.send_sequenced(now_ns, std::span<const uint8_t>(msg, len), p ? p : scratch,
+                       p ? proto::kUfoMaxPacket : sizeof scratch);
+  if (p == nullptr) {
+    if (r.status == session::SendStatus::retained_only || r.status == session::SendStatus::sent)
+      count(RouterCounter::relay_no_client);
+    return;
+  }
+  if (r.status == session::SendStatus::sent) {
+    sink.close(r.len, stamp);
+  } else {
+    sink.close(0, stamp);  // nothing to send: the sink gives the buffer back
+    if (r.status == session::SendStatus::retained_only) count(RouterCounter::relay_no_client);
+  }
+}
+
+template <typename Sink>
+bool OrderRouter::send_venue(uint64_t now_ns, const uint8_t* msg, size_t len, const Stamp& stamp,
+                             Sink& sink) {
+  uint8_t* p = sink.open(Target{Target::Kind::venue, 0, venue_.peer()}, proto::kUfoMaxPacket);
+  if (p == nullptr) {
+    count(RouterCounter::no_buffer);
+    return false;
+  }
+  const session::SendResult r =
+      venue_.send_unsequenced(now_ns, std::span<const uint8_t>(msg, len), p, proto::kUfoMaxPacket);
+  if (r.status != session::SendStatus::sent) {
+    sink.close(0, stamp);
+    count(RouterCounter::venue_down);
+    return false;
+  }
+  sink.close(r.len, stamp);
+  return true;
+}
+
+template <typename Sink>
+session::Verdict OrderRouter::on_venue(uint64_t now_ns, const session::Endpoint& src,
+                                       const uint8_t* payload, size_t len, uint64_t rx_tsc,
+                                       Sink& sink) {
+  out_->clear();
+  const session::Verdict v = venue_.on_datagram(now_ns, src, payload, len, *out_);
+  send_out(*out_, Target{Target::Kind::venue, 0, {}}, sink);
+  for (uint32_t i = 0; i < out_->n_events; ++i) {
+    const session::Event& e = out_->events[i];
+    if (e.kind == session::EventKind::message)
+      on_venue_message(now_ns, e.data, e.len, rx_tsc, sink);
+  }
+  return v;
+}
+
+template <typename Sink>
+void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t len, uint64_t rx_tsc,
+                                   Sink& sink) {
+  proto::OuchHostMessage m;
+  proto::OeError error{};
+  if (!proto::decode_host(msg, len, m, error)) {
+    count(RouterCounter::venue_malformed);
+    return;
+  }
+  count(RouterCounter::venue_messages);
+  const Stamp stamp{Stamp::Stage::relay, rx_tsc};
+  uint8_t out[proto::kOuchMaxLen];
+
+  if (m.type == proto::OuchHostType::system_event) {
+    for (size_t c = 0; c < clients_.size(); ++c)
+      send_client(now_ns, static_cast<uint16_t>(c), msg, len, stamp, sink);
+    count(RouterCounter::broadcast);
+    return;
+  }
+
+  // Every other host message names an order by its token (Replaced: the new one).
+  proto::OuchToken* token = nullptr;
+  proto::OuchToken* previous = nullptr;
+  risk::VenueEvent ev{};
+  bool ledger_event = true;
+  switch (m.type) {
+    case proto::OuchHostType::accepted:
+      token = &m.accepted.token;
+      ev.kind = risk::VenueEvent::Kind::accepted;
+      ev.dead = m.accepted.order_state == 'D';
+      ev.shares = m.accepted.shares;
+      ev.price = m.accepted.price;
+      break;
+    case proto::OuchHostType::replaced:
+      token = &m.replaced.replacement_token;
+      previous = &m.replaced.previous_token;
+      ev.kind = risk::VenueEvent::Kind::replaced;
+      ev.dead = m.replaced.order_state == 'D';
+      ev.shares = m.replaced.shares;
+      ev.price = m.replaced.price;
+      break;
+    case proto::OuchHostType::canceled:
+      token = &m.canceled.token;
+      ev.kind = risk::VenueEvent::Kind::canceled;
+      ev.shares = m.canceled.decrement_shares;
+      break;
+    case proto::OuchHostType::aiq_canceled:
+      token = &m.aiq_canceled.token;
+      ev.kind = risk::VenueEvent::Kind::canceled;
+      ev.shares = m.aiq_canceled.decrement_shares;
+      break;
+    case proto::OuchHostType::executed:
+      token = &m.executed.token;
+      ev.kind = risk::VenueEvent::Kind::executed;
+      ev.shares = m.executed.executed_shares;
+      ev.price = m.executed.execution_price;
+      break;
+    case proto::OuchHostType::executed_with_reference:
+      token = &m.executed_with_reference.token;
+      ev.kind = risk::VenueEvent::Kind::executed;
+      ev.shares = m.executed_with_reference.executed_shares;
+      ev.price = m.executed_with_reference.execution_price;
+      break;
+    case proto::OuchHostType::rejected:
+      token = &m.rejected.token;
+      ev.kind = risk::VenueEvent::Kind::rejected;
+      break;
+    // Relayed, not booked: the ledger keeps no per-match history to break or correct, and
+    // priority updates, cancel pending/reject and modifies change no position or exposure.
+    case proto::OuchHostType::broken_trade:
+      token = &m.broken_trade.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::cancel_pending:
+      token = &m.cancel_pending.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::cancel_reject:
+      token = &m.cancel_reject.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::priority_update:
+      token = &m.priority_update.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::order_modified:
+      token = &m.order_modified.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::trade_correction:
+      token = &m.trade_correction.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::price_correction:
+      token = &m.price_correction.token;
+      ledger_event = false;
+      break;
+    case proto::OuchHostType::system_event:
+      return;  // handled above
+  }
+
+  uint32_t slot = risk::kNoSlot;
+  uint32_t prev_slot = risk::kNoSlot;
+  const risk::Ledger& ledger = gate_.ledger();
+  if (!venue_token_slot(token->data(), slot) || slot >= ledger.order_capacity() ||
+      ledger.order(slot).state == risk::OrderState::empty ||
+      (previous != nullptr &&
+       (!venue_token_slot(previous->data(), prev_slot) || prev_slot >= ledger.order_capacity()))) {
+    count(RouterCounter::venue_unknown_token);
+    return;
+  }
+  const risk::OrderEntry& order = ledger.order(slot);
+  const uint16_t client = order.session;
+  const risk::OrderToken client_token = order.token();
+  std::memcpy(token->data(), client_token.data(), client_token.size());
+  if (previous != nullptr) {
+    const risk::OrderToken prev = ledger.order(prev_slot).token();
+    std::memcpy(previous->data(), prev.data(), prev.size());
+  }
+  if (ledger_event) {
+    ev.session = client;
+    ev.token = client_token;
+    if (previous != nullptr) std::memcpy(ev.previous.data(), previous->data(), ev.previous.size());
+    gate_.apply(ev);
+  }
+  if (client >= clients_.size()) {
+    count(RouterCounter::venue_unknown_token);
+    return;
+  }
+  const size_t n = proto::encode(m, out, sizeof out);
+  send_client(now_ns, client, out, n, stamp, sink);
+  count(RouterCounter::relayed);
+}
+
+}  // namespace sy::exec

@@ -1,0 +1,392 @@
+// The execution path's routing logic end to end without DPDK: real UFO sessions on both sides,
+// the real gate with a policy from YAML, and a sink that keeps every datagram it is given.
+#include "lcore/execution/order_router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "src/risk/policy.hpp"
+#include "src/risk/policy_exchange.hpp"
+
+namespace sy::exec {
+namespace {
+
+constexpr uint64_t kSec = 1'000'000'000;
+
+const char* kPolicy =
+    "reference: { max_age_ms: 1000, source: mid_or_last }\n"
+    "accounts:\n"
+    "  - name: DESK1\n"
+    "    id: 0\n"
+    "    sessions: [client0]\n"
+    "    max_shares_per_order: 1000\n"
+    "    max_order_notional_usd: 1000000\n"
+    "    price_collar_bps: 500\n"
+    "    max_open_orders: 10\n"
+    "    order_rate_per_s: 1000\n"
+    "    order_burst: 100\n"
+    "    instruments: [ { symbol: AAPL } ]\n";
+
+class FixedMarket final : public MarketDirectory {
+ public:
+  uint64_t now_ns = 0;
+  bool healthy = true;
+  void sample(uint16_t locate, risk::MarketSample& out) const override {
+    out.feed = healthy ? risk::FeedHealth::healthy : risk::FeedHealth::unknown;
+    out.read_ok = locate == 1;
+    out.value = book::RefValue{};
+    out.value.bid_price = 1'000'000;  // $100.00
+    out.value.ask_price = 1'000'200;
+    out.value.flags = 0;
+    out.value.rx_ns = now_ns;
+  }
+  uint16_t locate_of(uint64_t symbol) const override {
+    return symbol == risk::symbol_word("AAPL") ? 1 : 0;
+  }
+};
+
+struct Sent {
+  Target target;
+  std::vector<uint8_t> bytes;
+  Stamp stamp;
+  bool in_place = false;
+};
+
+struct CollectingSink {
+  std::vector<Sent> sent;
+  std::vector<risk::GateResultRecord> results;
+  uint8_t buf[2048];
+  Target open_target{};
+
+  uint8_t* open(const Target& t, size_t cap) {
+    EXPECT_LE(cap, sizeof buf);
+    open_target = t;
+    return buf;
+  }
+  void close(size_t len, const Stamp& s) {
+    if (len) sent.push_back({open_target, std::vector<uint8_t>(buf, buf + len), s, false});
+  }
+  bool forward_in_place(uint8_t* payload, size_t len, const Stamp& s) {
+    sent.push_back({Target{Target::Kind::venue, 0, {}},
+                    std::vector<uint8_t>(payload, payload + len), s, true});
+    return true;
+  }
+  void gate_result(const risk::GateResultRecord& r) { results.push_back(r); }
+};
+
+const session::Endpoint kClientEp{{2, 0, 0, 0, 0, 1}, 0x0a000001, 50000};
+const session::Endpoint kVenueEp{{2, 0, 0, 0, 0, 9}, 0x0a000009, 40100};
+
+std::vector<uint8_t> upstream_unsequenced(const uint8_t* msg, size_t n) {
+  std::vector<uint8_t> p(3 + n);
+  p[0] = static_cast<uint8_t>((n + 1) >> 8);
+  p[1] = static_cast<uint8_t>(n + 1);
+  p[2] = 'U';
+  std::memcpy(p.data() + 3, msg, n);
+  return p;
+}
+
+template <typename M>
+std::vector<uint8_t> ouch(const M& m) {
+  uint8_t b[proto::kOuchMaxLen];
+  const size_t n = proto::encode(m, b, sizeof b);
+  return std::vector<uint8_t>(b, b + n);
+}
+
+// The OUCH messages of a downstream S packet.
+std::vector<std::vector<uint8_t>> sequenced_messages(const std::vector<uint8_t>& p) {
+  std::vector<std::vector<uint8_t>> out;
+  if (p.empty() || p[0] != 'S') return out;
+  const size_t count = size_t{p[5]} << 8 | p[6];
+  size_t at = 7;
+  for (size_t i = 0; i < count; ++i) {
+    const size_t len = size_t{p[at]} << 8 | p[at + 1];
+    out.emplace_back(p.begin() + static_cast<long>(at + 2),
+                     p.begin() + static_cast<long>(at + 2 + len));
+    at += 2 + len;
+  }
+  return out;
+}
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest()
+      : policies_(risk::load_policy_from_string(kPolicy, "p.yaml")), router_(config(), policies_) {}
+
+  static RouterConfig config() {
+    RouterConfig c;
+    ClientSessionSpec s;
+    s.name = "client0";
+    s.ufo.session = proto::make_ufo_session("S1");
+    s.ufo.username = proto::make_ufo_username("strat1");
+    s.ufo.password = proto::make_ufo_password("pw1");
+    s.ufo.retransmit_capacity = 1024;
+    s.account = 0;
+    c.clients.push_back(s);
+    c.venue.username = proto::make_ufo_username("sy01");
+    c.venue.password = proto::make_ufo_password("vpw");
+    c.venue.server = kVenueEp;
+    c.venue.server.mac = {};
+    c.gate.capacity = {1u << 10, 1u << 8};
+    c.gate.read_tsc = [] { return uint64_t{0}; };
+    return c;
+  }
+
+  // Venue logged in, client logged in, nothing left in the sink.
+  void bring_up() {
+    router_.connect(now_, sink_);
+    ASSERT_EQ(sink_.sent.size(), 1u);
+    EXPECT_EQ(sink_.sent[0].target.kind, Target::Kind::venue);
+    uint8_t acc[32];
+    const size_t n =
+        proto::build_ufo_login_accept(acc, sizeof acc, proto::make_ufo_session("V1"), 1);
+    router_.on_venue(now_, kVenueEp, acc, n, 0, sink_);
+    ASSERT_EQ(router_.venue().state(), session::ClientState::active);
+    uint8_t login[64];
+    proto::UfoUpWriter w(login, sizeof login);
+    ASSERT_TRUE(w.add_login({proto::make_ufo_username("strat1"), proto::make_ufo_password("pw1"),
+                             proto::make_ufo_session("")}));
+    router_.on_client(now_, 0, kClientEp, login, w.size(), 0, market_, sink_);
+    ASSERT_TRUE(router_.client(0).logged_in());
+    sink_.sent.clear();
+  }
+
+  void client_sends(std::vector<uint8_t> ouch_msg, uint64_t rx_tsc = 7) {
+    auto p = upstream_unsequenced(ouch_msg.data(), ouch_msg.size());
+    router_.on_client(now_, 0, kClientEp, p.data(), p.size(), rx_tsc, market_, sink_);
+  }
+
+  void venue_sends(const std::vector<std::vector<uint8_t>>& msgs) {
+    uint8_t pkt[proto::kUfoMaxPacket];
+    proto::UfoSequencedWriter w(pkt, sizeof pkt, venue_seq_);
+    for (const auto& m : msgs) ASSERT_TRUE(w.add(m));
+    venue_seq_ += static_cast<uint32_t>(msgs.size());
+    router_.on_venue(now_, kVenueEp, pkt, w.size(), 9, sink_);
+  }
+
+  static proto::EnterOrder enter(const char* token, uint32_t shares, uint32_t price) {
+    proto::EnterOrder e{};
+    e.token = proto::make_token(token);
+    e.side = 'B';
+    e.shares = shares;
+    e.stock = proto::make_stock("AAPL");
+    e.price = price;
+    e.time_in_force = 99999;
+    e.firm = proto::make_firm("");
+    e.display = 'Y';
+    e.capacity = 'A';
+    e.intermarket_sweep = 'N';
+    e.cross_type = 'N';
+    e.customer_type = 'R';
+    e.has_customer_type = true;
+    return e;
+  }
+
+  uint64_t now_ = 100 * kSec;
+  risk::PolicyExchange policies_;
+  OrderRouter router_;
+  FixedMarket market_;
+  CollectingSink sink_;
+  uint32_t venue_seq_ = 1;
+};
+
+TEST(VenueToken, RoundTripsEverySlotShape) {
+  for (uint32_t slot : {0u, 1u, 35u, 36u, 123456u, 0xfffffffeu}) {
+    char t[risk::kTokenBytes];
+    venue_token(slot, t);
+    uint32_t back = 0;
+    ASSERT_TRUE(venue_token_slot(t, back)) << slot;
+    EXPECT_EQ(back, slot);
+  }
+  uint32_t s;
+  EXPECT_FALSE(venue_token_slot("AB000000000000", s));
+  EXPECT_FALSE(venue_token_slot("SY00000000000a", s));
+}
+
+TEST_F(RouterTest, AcceptedOrderGoesToTheVenueInPlaceUnderAVenueToken) {
+  market_.now_ns = now_;
+  bring_up();
+  client_sends(ouch(enter("ORD1", 100, 1'000'100)));
+  ASSERT_EQ(sink_.results.size(), 1u);
+  EXPECT_EQ(sink_.results[0].decision, static_cast<uint8_t>(risk::Decision::pass));
+  ASSERT_EQ(sink_.sent.size(), 1u);
+  const Sent& s = sink_.sent[0];
+  EXPECT_TRUE(s.in_place);
+  EXPECT_EQ(s.stamp.stage, Stamp::Stage::order);
+  EXPECT_EQ(s.stamp.in_tsc, 7u);
+  proto::EnterOrder fwd{};
+  proto::OeError err{};
+  ASSERT_TRUE(proto::decode(s.bytes.data() + 3, s.bytes.size() - 3, fwd, err));
+  uint32_t slot = 0;
+  ASSERT_TRUE(venue_token_slot(fwd.token.data(), slot));
+  const proto::EnterOrder sent = enter("ORD1", 100, 1'000'100);
+  EXPECT_EQ(fwd.shares, sent.shares);
+  EXPECT_EQ(fwd.price, sent.price);
+  EXPECT_EQ(router_.counter(RouterCounter::forwarded_in_place), 1u);
+
+  // The venue accepts and executes 40: the client hears both under its own token, sequenced.
+  proto::Accepted a{};
+  a.token = fwd.token;
+  a.side = 'B';
+  a.shares = 100;
+  a.stock = fwd.stock;
+  a.price = fwd.price;
+  a.order_state = 'L';
+  a.firm = fwd.firm;
+  proto::Executed x{};
+  x.token = fwd.token;
+  x.executed_shares = 40;
+  x.execution_price = 1'000'050;
+  x.liquidity_flag = 'A';
+  sink_.sent.clear();
+  venue_sends({ouch(a), ouch(x)});
+  ASSERT_EQ(sink_.sent.size(), 2u);
+  for (const Sent& r : sink_.sent) {
+    EXPECT_EQ(r.target.kind, Target::Kind::client);
+    EXPECT_EQ(r.target.dst, kClientEp);
+    EXPECT_EQ(r.stamp.stage, Stamp::Stage::relay);
+  }
+  auto m1 = sequenced_messages(sink_.sent[0].bytes);
+  auto m2 = sequenced_messages(sink_.sent[1].bytes);
+  ASSERT_EQ(m1.size(), 1u);
+  ASSERT_EQ(m2.size(), 1u);
+  proto::Accepted got_a{};
+  proto::Executed got_x{};
+  ASSERT_TRUE(proto::decode(m1[0].data(), m1[0].size(), got_a, err));
+  ASSERT_TRUE(proto::decode(m2[0].data(), m2[0].size(), got_x, err));
+  EXPECT_EQ(got_a.token, proto::make_token("ORD1"));
+  EXPECT_EQ(got_x.token, proto::make_token("ORD1"));
+  EXPECT_EQ(got_x.executed_shares, 40u);
+  EXPECT_EQ(router_.counter(RouterCounter::relayed), 2u);
+  const risk::Ledger& ledger = router_.gate().ledger();
+  const uint32_t pos = ledger.find_position(0, risk::symbol_word("AAPL"));
+  ASSERT_NE(pos, risk::kNoSlot);
+  EXPECT_EQ(ledger.order(slot).remaining, 60u);
+  EXPECT_EQ(ledger.audit(), "");
+}
+
+TEST_F(RouterTest, OrderOverALimitIsRejectedToTheClientWithTheCheckReason) {
+  market_.now_ns = now_;
+  bring_up();
+  client_sends(ouch(enter("BIG1", 1001, 1'000'100)));
+  ASSERT_EQ(sink_.results.size(), 1u);
+  EXPECT_EQ(sink_.results[0].decision, static_cast<uint8_t>(risk::Decision::fail));
+  ASSERT_EQ(sink_.sent.size(), 1u);
+  EXPECT_EQ(sink_.sent[0].target.kind, Target::Kind::client);
+  EXPECT_EQ(sink_.sent[0].stamp.stage, Stamp::Stage::reject);
+  auto msgs = sequenced_messages(sink_.sent[0].bytes);
+  ASSERT_EQ(msgs.size(), 1u);
+  proto::Rejected rej{};
+  proto::OeError err{};
+  ASSERT_TRUE(proto::decode(msgs[0].data(), msgs[0].size(), rej, err));
+  EXPECT_EQ(rej.token, proto::make_token("BIG1"));
+  EXPECT_EQ(rej.reason, static_cast<uint8_t>(sink_.results[0].reject_reason));
+  EXPECT_NE(rej.reason, 0);
+  EXPECT_EQ(router_.counter(RouterCounter::rejected), 1u);
+  EXPECT_EQ(router_.counter(RouterCounter::forwarded), 0u);
+}
+
+TEST_F(RouterTest, StaleReferenceAndUnknownFeedAreRejectedNotForwarded) {
+  market_.now_ns = now_ - 5 * kSec;  // older than max_age_ms
+  bring_up();
+  client_sends(ouch(enter("OLD1", 10, 1'000'100)));
+  ASSERT_EQ(sink_.results.size(), 1u);
+  EXPECT_EQ(sink_.results[0].decision, static_cast<uint8_t>(risk::Decision::unknown));
+  market_.now_ns = now_;
+  market_.healthy = false;
+  client_sends(ouch(enter("UNK1", 10, 1'000'100)));
+  EXPECT_EQ(sink_.results[1].decision, static_cast<uint8_t>(risk::Decision::unknown));
+  EXPECT_EQ(router_.counter(RouterCounter::forwarded), 0u);
+  EXPECT_EQ(router_.counter(RouterCounter::rejected), 2u);
+}
+
+TEST_F(RouterTest, VenueDownRejectsNewOrdersWithoutAGateDecision) {
+  market_.now_ns = now_;
+  uint8_t login[64];
+  proto::UfoUpWriter w(login, sizeof login);
+  ASSERT_TRUE(w.add_login({proto::make_ufo_username("strat1"), proto::make_ufo_password("pw1"),
+                           proto::make_ufo_session("")}));
+  router_.on_client(now_, 0, kClientEp, login, w.size(), 0, market_, sink_);
+  sink_.sent.clear();
+  client_sends(ouch(enter("ORD1", 10, 1'000'100)));
+  EXPECT_TRUE(sink_.results.empty());
+  EXPECT_EQ(router_.counter(RouterCounter::venue_down), 1u);
+  ASSERT_EQ(sink_.sent.size(), 1u);
+  EXPECT_EQ(sink_.sent[0].target.kind, Target::Kind::client);
+}
+
+TEST_F(RouterTest, CancelIsForwardedUnderTheVenueTokenEvenInSafeMode) {
+  market_.now_ns = now_;
+  bring_up();
+  client_sends(ouch(enter("ORD1", 100, 1'000'100)));
+  uint32_t slot = router_.gate().ledger().find(0, risk::make_token("ORD1"));
+  ASSERT_NE(slot, risk::kNoSlot);
+  SafetyState st;
+  st.set(SafetyMode::safe, false);
+  router_.begin_burst(now_, st.word.load(), 0, sink_);
+  sink_.sent.clear();
+  // SAFE: a new order is refused, the cancel goes through.
+  client_sends(ouch(enter("ORD2", 100, 1'000'100)));
+  EXPECT_EQ(sink_.results.back().decision, static_cast<uint8_t>(risk::Decision::fail));
+  proto::CancelOrder c{};
+  c.token = proto::make_token("ORD1");
+  c.shares = 0;
+  sink_.sent.clear();
+  client_sends(ouch(c));
+  ASSERT_EQ(sink_.sent.size(), 1u);
+  EXPECT_EQ(sink_.sent[0].target.kind, Target::Kind::venue);
+  proto::CancelOrder fwd{};
+  proto::OeError err{};
+  ASSERT_TRUE(
+      proto::decode(sink_.sent[0].bytes.data() + 3, sink_.sent[0].bytes.size() - 3, fwd, err));
+  char expect[risk::kTokenBytes];
+  venue_token(slot, expect);
+  EXPECT_EQ(std::memcmp(fwd.token.data(), expect, risk::kTokenBytes), 0);
+}
+
+TEST_F(RouterTest, EmergencyStopCancelsEveryOpenOrderAtTheVenue) {
+  market_.now_ns = now_;
+  bring_up();
+  client_sends(ouch(enter("ORD1", 100, 1'000'100)));
+  client_sends(ouch(enter("ORD2", 100, 1'000'100)));
+  client_sends(ouch(enter("ORD3", 100, 1'000'100)));
+  sink_.sent.clear();
+  SafetyState st;
+  st.set(SafetyMode::emergency_stop, false);
+  router_.begin_burst(now_, st.word.load(), 0, sink_);
+  ASSERT_EQ(sink_.sent.size(), 3u);
+  for (const Sent& s : sink_.sent) {
+    EXPECT_EQ(s.target.kind, Target::Kind::venue);
+    EXPECT_EQ(s.bytes[3], 'X');
+  }
+  EXPECT_EQ(router_.counter(RouterCounter::emergency_cancels), 3u);
+  // Once: staying in EMERGENCY_STOP sends nothing more, and nothing new passes.
+  router_.begin_burst(now_, st.word.load(), 0, sink_);
+  EXPECT_EQ(sink_.sent.size(), 3u);
+  client_sends(ouch(enter("ORD4", 100, 1'000'100)));
+  EXPECT_EQ(sink_.results.back().decision, static_cast<uint8_t>(risk::Decision::fail));
+}
+
+TEST_F(RouterTest, VenueMessagesForTokensWeNeverSentAreCountedAndDropped) {
+  market_.now_ns = now_;
+  bring_up();
+  proto::Canceled c{};
+  c.token = proto::make_token("NOTOURS");
+  c.reason = 'U';
+  venue_sends({ouch(c)});
+  EXPECT_TRUE(sink_.sent.empty());
+  EXPECT_EQ(router_.counter(RouterCounter::venue_unknown_token), 1u);
+}
+
+TEST_F(RouterTest, MalformedClientMessagesAreCounted) {
+  bring_up();
+  const std::vector<uint8_t> junk = {'O', 1, 2, 3};
+  client_sends(junk);
+  EXPECT_EQ(router_.counter(RouterCounter::orders_malformed), 1u);
+  EXPECT_TRUE(sink_.sent.empty());
+}
+
+}  // namespace
+}  // namespace sy::exec

@@ -1,0 +1,213 @@
+// The order path end to end over a live memif link: switchyard-venue plays a strategy client
+// (the order flow of perf/traffic/order_flow.hpp), the venue (VenueSim) and the market data the
+// gate prices against; the appliance runs sessions, gate, ledger and forwarding between them.
+// Checked: every order ends in exactly one of forwarded / rejected, the rejected ones are exactly
+// the flow's limit breaches, the venue sees exactly the clean ones, the ledger equals the sum of
+// the executions, and (referee) the OUCH we sent the client decodes in tshark's own dissector.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/integration/harness.hpp"
+
+namespace sy::testing {
+namespace {
+
+using json = nlohmann::json;
+
+class Execution : public ProcessTest {
+ protected:
+  Execution() : ProcessTest("sy_exec_") {}
+
+  // The flow's default limits (perf/traffic/order_flow.hpp) as the account's policy, with room
+  // for every clean order in positions, exposure, open orders and rate.
+  void write_policy(const fs::path& p) {
+    std::ofstream out(p);
+    out << "reference: { max_age_ms: 60000, source: mid_or_last }\n"
+           "accounts:\n"
+           "  - name: DESK1\n"
+           "    id: 0\n"
+           "    sessions: [client1]\n"
+           "    max_shares_per_order: 10000\n"
+           "    max_order_notional_usd: 1000000\n"
+           "    price_collar_bps: 500\n"
+           "    max_open_orders: 1000000\n"
+           "    max_position_shares: 1000000000\n"
+           "    max_gross_exposure_usd: 1000000000000\n"
+           "    max_account_position_shares: 1000000000\n"
+           "    max_account_gross_exposure_usd: 1000000000000\n"
+           "    order_rate_per_s: 1000000\n"
+           "    order_burst: 100000\n"
+           "    instruments: [ { symbol: AAPL }, { symbol: MSFT }, { symbol: SPY } ]\n";
+  }
+
+  void write_config(const fs::path& cfg, const fs::path& sock, const fs::path& policy,
+                    const fs::path& gate_log) {
+    std::ofstream out(cfg);
+    out << "eal: { file_prefix: sy_exec_" << getpid() << ", hugepages: \"off\" }\n"
+        << "lcores:\n"
+           "  - { id: 0, cpu: 0, role: control }\n"
+           "  - { id: 1, cpu: 1, role: rx, ports: [memif0], idle: pause }\n"
+           "  - { id: 2, cpu: 0, role: integrity, idle: pause }\n"
+           "  - { id: 3, cpu: 1, role: execution, idle: pause }\n"
+           "  - { id: 4, cpu: 0, role: storage }\n"
+           "ports:\n"
+           "  - name: memif0\n"
+           "    device: net_memif0\n"
+        << "    args: { role: server, socket: " << sock.string() << ", socket-abstract: \"no\" }\n"
+        << "    ipv4: 10.1.0.2\n"
+           "    mac: \"02:53:59:00:00:02\"\n"
+           "    next_hop_mac: \"02:53:59:00:00:09\"\n"
+           "feeds:\n"
+           "  - name: itch\n"
+           "    lines:\n"
+           "      - { name: A, port: memif0, udp_dst: 26400, ipv4_dst: 233.54.12.111 }\n"
+           "      - { name: B, port: memif0, udp_dst: 26401, ipv4_dst: 233.54.12.112 }\n"
+           "sessions:\n"
+           "  - { name: client1, side: client, port: memif0, udp_dst: 40001, username: strat1,\n"
+           "      password: pw1 }\n"
+           "  - { name: venue, side: venue, port: memif0, udp_dst: 40100, username: sy01,\n"
+           "      password: vpw, server_ipv4: 10.1.0.20, server_udp: 40100 }\n"
+        << "execution: { policy: " << policy.string() << ", gate_log: " << gate_log.string()
+        << " }\n"
+        << "run: { mode: live }\n"
+        << "control: { integrity_report: " << (dir / "integrity.json").string()
+        << ", report_interval_ms: 100 }\n";
+  }
+};
+
+TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
+  const fs::path sock = dir / "memif.sock", cfg = dir / "exec.yaml", policy = dir / "risk.yaml";
+  const fs::path gate_log = dir / "gate.jsonl", client_pcap = dir / "client.pcap";
+  write_policy(policy);
+  write_config(cfg, sock, policy, gate_log);
+
+  Background sy({env("SWITCHYARD_BIN"), "--config", cfg.string(), "--summary-json",
+                 (dir / "summary.json").string()},
+                dir / "switchyard.log");
+  // Ready: the first periodic report is written once every lcore runs.
+  for (int i = 0; i < 400 && !fs::exists(dir / "integrity.json"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(sock) && fs::exists(dir / "integrity.json"));
+  std::vector<std::string> peer = {env("SWITCHYARD_VENUE_BIN"),
+                                   "--config",
+                                   cfg.string(),
+                                   "--orders",
+                                   "300",
+                                   "--seed",
+                                   "7",
+                                   "--pps",
+                                   "5000",
+                                   "--client-pcap",
+                                   client_pcap.string(),
+                                   "--linger-ms",
+                                   "3000"};
+  for (const char* a : {"--", "--lcores=0@0", "--no-huge", "-m", "256", "--no-shconf", "--no-pci",
+                        "--log-level=error"})
+    peer.push_back(a);
+  peer.push_back("--file-prefix=sy_exec_peer_" + std::to_string(getpid()));
+  peer.push_back("--vdev=net_memif0,role=client,socket=" + sock.string() + ",socket-abstract=no");
+  const Result p = run(peer, dir / "venue.log", std::chrono::seconds(90));
+  const Result r = sy.stop(SIGTERM);
+  ASSERT_EQ(p.exit_code, 0) << p.out;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+
+  const json out = json::parse(p.out.substr(p.out.find('{')));
+  const json& truth = out["truth"];
+  const json& client = out["client"];
+  const json& venue = out["venue"];
+  const json x = json::parse(slurp(dir / "summary.json"))["execution"];
+  const json& rc = x["router"];
+
+  // The client logged in, the appliance logged in at the venue.
+  EXPECT_EQ(client["logins_accepted"], 1);
+  EXPECT_TRUE(venue["logged_in"].get<bool>());
+  EXPECT_EQ(client["gaps"], 0);
+
+  // Every Enter ends in exactly one of forwarded / rejected: the rejected ones are the breaches.
+  const uint64_t enters = truth["enters"], breaching = truth["breaching"], clean = truth["clean"];
+  ASSERT_GT(breaching, 0u);
+  EXPECT_EQ(client["by_type"].value("J", 0u), breaching);
+  EXPECT_EQ(venue["enters"], clean);
+  EXPECT_EQ(venue["rejected"], 0);
+  EXPECT_EQ(venue["undecodable"], 0);
+  EXPECT_EQ(rc["orders_in"],
+            enters + truth["cancels"].get<uint64_t>() + truth["replaces"].get<uint64_t>());
+  EXPECT_EQ(rc["forwarded"].get<uint64_t>() + rc["rejected"].get<uint64_t>() +
+                rc["ignored"].get<uint64_t>(),
+            rc["orders_in"].get<uint64_t>());
+  EXPECT_EQ(rc["rejected"], breaching);
+  EXPECT_EQ(rc["venue_unknown_token"], 0);
+  EXPECT_EQ(rc["orders_malformed"], 0);
+
+  // The venue's answers reached the client, each once, under the client's own tokens.
+  EXPECT_EQ(client["by_type"].value("A", 0u), venue["accepted"].get<uint64_t>());
+  EXPECT_EQ(client["by_type"].value("E", 0u), venue["executed"].get<uint64_t>());
+  EXPECT_EQ(venue["executed_shares"], truth["expect_executed_shares"]);
+  EXPECT_EQ(client["executed_shares"], venue["executed_shares"]);
+
+  // The ledger equals the sum of the executions, and its own audit holds.
+  EXPECT_EQ(x["ledger"]["executed_shares"], venue["executed_shares"]);
+  EXPECT_EQ(x["ledger"]["audit"], "");
+
+  // One gate_results line per decision, each naming its decision.
+  const std::string log = slurp(gate_log);
+  std::map<std::string, uint64_t> decisions;
+  size_t lines = 0;
+  for (size_t at = 0; at < log.size();) {
+    const size_t nl = log.find('\n', at);
+    const json rec = json::parse(log.substr(at, nl - at));
+    ++decisions[rec["decision"].get<std::string>()];
+    ++lines;
+    at = nl + 1;
+  }
+  uint64_t decided = 0;
+  for (const auto& [name, n] : x["gate"]["decisions"].items()) decided += n.get<uint64_t>();
+  EXPECT_EQ(lines, decided);
+  EXPECT_EQ(decisions["FAIL"] + decisions["UNKNOWN"], breaching);
+  EXPECT_EQ(x["gate"]["results_unlogged"], 0);
+
+  // Referee: tshark's own OUCH dissector (through ufo.lua) decodes what we sent the client.
+  const char* shared = std::getenv("SY_SHARED_DIR");
+  const fs::path lua = shared ? fs::path(shared) / "tools/wireshark/ufo.lua" : fs::path();
+  const bool ci = std::getenv("CI") && std::string(std::getenv("CI")) == "true";
+  if (!shared || !fs::exists(lua) || std::system("tshark --version > /dev/null 2>&1") != 0) {
+    if (ci) FAIL() << "CI=true but tshark or SY_SHARED_DIR/tools/wireshark/ufo.lua is missing";
+    GTEST_SKIP() << "referee skipped: no tshark or ../shared";
+  }
+  const std::string cmd = "tshark -X lua_script:'" + lua.string() + "' -r '" +
+                          client_pcap.string() +
+                          "' -d udp.port==50001,ufo -T fields -e ouch.packet_type "
+                          "-e ouch.order_token -e _ws.malformed 2>&1";
+  const Result t = run({"/bin/sh", "-c", cmd}, dir / "tshark.log");
+  ASSERT_EQ(t.exit_code, 0) << t.out;
+  std::map<char, uint64_t> types;
+  uint64_t tokens = 0, venue_tokens = 0;
+  std::istringstream in(t.out);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream cols(line);
+    std::string type, token, malformed;
+    std::getline(cols, type, '\t');
+    std::getline(cols, token, '\t');
+    std::getline(cols, malformed, '\t');
+    EXPECT_TRUE(malformed.empty()) << line;
+    for (char c : type)
+      if (c != ',') ++types[c];
+    std::istringstream toks(token);
+    for (std::string tok; std::getline(toks, tok, ',');) {
+      ++tokens;
+      venue_tokens += tok.rfind("SY", 0) == 0;
+    }
+  }
+  EXPECT_EQ(types['J'], breaching);
+  EXPECT_EQ(types['A'], venue["accepted"].get<uint64_t>());
+  EXPECT_EQ(types['E'], venue["executed"].get<uint64_t>());
+  EXPECT_GT(tokens, 0u);
+  EXPECT_EQ(venue_tokens, 0u);  // the venue's tokens never reach the client
+}
+
+}  // namespace
+}  // namespace sy::testing
