@@ -19,6 +19,7 @@
 #include "src/common/safety.hpp"
 #include "src/net/class_table.hpp"
 #include "src/net/classifier.hpp"
+#include "src/observe/latency_registry.hpp"
 
 namespace sy {
 
@@ -121,6 +122,8 @@ struct Runtime {
   uint64_t tsc_hz = 0;
   std::atomic<bool> force_stop{false};  // drain timeout or second signal: leave loops now
   SafetyState safety;                   // written by the control lcore, read per burst
+  // Latency histograms each role registers before launch; exported by src/observe.
+  observe::LatencyRegistry latency;
 };
 
 inline uint64_t* rx_tsc_field(rte_mbuf* m, int offset) {

@@ -14,6 +14,8 @@
 #include "lcore/pipeline.hpp"
 #include "src/common/exit_code.hpp"
 #include "src/integrity_report.hpp"
+#include "src/observe/exporter.hpp"   // observe
+#include "src/observe/telemetry.hpp"  // observe
 #include "src/summary.hpp"
 
 #include <chrono>
@@ -120,9 +122,12 @@ int run_appliance(const Options& opts) {
   }
 
   Reporter reporter(rt, cfg.control.integrity_report, cfg.control.report_interval_ms);
+  observe::OtlpExporter otlp(rt);  // observe: OTLP/HTTP metrics thread (off without endpoint)
+  observe::DpdkObservability dpdk_obs(rt, otlp.enabled() ? &otlp.counters() : nullptr);  // observe
   const StopOutcome stop = run_control(rt, g_signals);
   reporter.stop();
   drain_leftovers(rt);
+  otlp.stop();  // observe: one last export with the final counters
   const Summary summary =
       collect_summary(rt, stop, plan.hugepages ? "hugepages" : "--no-huge (no hugepages)");
   std::cout << summary.to_text() << std::flush;
@@ -142,6 +147,7 @@ int run_appliance(const Options& opts) {
     }
   }
   if (code == kExitClean) code = summary.exit_code;
+  dpdk_obs.detach();  // observe: telemetry stops reading rt; pdump released
   teardown_pipeline(rt);
   rte_eal_cleanup();
   return code;
