@@ -194,7 +194,7 @@ TEST(ConfDefaults, NullMeansAbsentForOptionalKeys) {
 TEST(ConfErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of(kBase + "bogus: 1\n"),
             "t.yaml:33:1: bogus: unknown key (expected one of: eal, lcores, ports, feeds, "
-            "sessions, rings, classify, control, run)");
+            "sessions, rings, classify, control, observe, run)");
 }
 
 TEST(ConfErrors, UnknownNestedKey) {
