@@ -5,6 +5,7 @@
 #include <rte_pdump.h>
 #include <rte_telemetry.h>
 
+#include <cctype>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -87,13 +88,17 @@ int cmd_safety(const char*, const char*, rte_tel_data* d) {
   return 0;
 }
 
+// Telemetry names allow only [A-Za-z0-9_/]: "switchyard.stage.duration" with {stage: md}
+// becomes "switchyard_stage_duration/stage_md".
 std::string series_name(const LatencyRegistry::Merged& m) {
   std::string s = m.metric;
   for (const auto& [k, v] : m.attrs) {
-    s += "," + k + "=";
+    s += "/" + k + "_";
     s += std::holds_alternative<std::string>(v) ? std::get<std::string>(v)
                                                 : std::to_string(std::get<int64_t>(v));
   }
+  for (char& c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '/') c = '_';
   return s.substr(0, RTE_TEL_MAX_STRING_LEN - 1);
 }
 
