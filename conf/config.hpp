@@ -79,9 +79,9 @@ struct ObserveConfig {
   std::string service_name = "switchyard";
   std::string service_instance_id;  // empty: <host name>/<eal.file_prefix>
   OtlpConfig otlp;
-  std::vector<std::string> disk_paths{"."};  // filesystems whose free space is a gauge
-  bool telemetry = true;                     // register /switchyard/* DPDK telemetry commands
-  bool pdump = true;  // rte_pdump_init so dpdk-dumpcap can attach (needs eal.in_memory false)
+  std::vector<std::string> disk_paths = {std::string(".")};  // free space exported
+  bool telemetry = true;  // register /switchyard/* DPDK telemetry commands
+  bool pdump = true;      // rte_pdump_init so dpdk-dumpcap can attach (needs eal.in_memory false)
   SourceMark mark;
 };
 // --- end observe ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""perf/compare BASELINE.json RESULT.json [--latency-pct 10] [--throughput-pct 10]
+"""perf/compare.py BASELINE.json RESULT.json [--latency-pct 10] [--throughput-pct 10]
 
 Fails (exit 1) when RESULT regressed against BASELINE: probe round-trip p99 more than
 latency-pct % higher, or sent throughput more than throughput-pct % lower. Exit 2 on bad input.
@@ -30,7 +30,7 @@ def main():
              "down", o.throughput_pct),
         ]
     except (OSError, ValueError, KeyError, TypeError) as e:
-        print("perf/compare: %s" % e, file=sys.stderr)
+        print("perf/compare.py: %s" % e, file=sys.stderr)
         return 2
     failed = False
     for name, b, c, bad, pct in checks:
