@@ -64,6 +64,8 @@ def main():
         "host": {"name": socket.gethostname(), "cpus": os.cpu_count(),
                  "load_avg_1m": os.getloadavg()[0]},
         "link": "memif",
+        "host_noise": {"appliance_run": app.get("host_noise"),
+                       "reference_run": ref.get("host_noise") if ref else None},
         "throughput": {
             "target_pps": app["rate_pps_target"],
             "sent_pps": app["achieved_pps"],

@@ -318,8 +318,12 @@ int main(int argc, char** argv) {
   const uint64_t end_linger = start + run_ticks + hz * o.linger_ms / 1000;
   rte_mbuf* burst[kBurst];
 
+  uint64_t last_loop = start, max_gap = 0, stalls = 0;  // host noise: how long we were away
   for (;;) {
     const uint64_t now = rte_rdtsc();
+    if (now - last_loop > max_gap) max_gap = now - last_loop;
+    if (now - last_loop > hz / 100) ++stalls;  // 10 ms without a loop: descheduled
+    last_loop = now;
     const bool sending = now - start < run_ticks;
     if (!sending && now >= end_linger) break;
     if (sending) {
@@ -440,6 +444,7 @@ int main(int argc, char** argv) {
       {"frames", rx_frames}, {"probe_replies", replies}, {"arp_requests_answered", arp_answered},
       {"udp", udp},          {"other", other},           {"foreign_probes", foreign_probes}};
   r["probes_lost"] = probes - std::min(probes, replies);
+  r["host_noise"] = {{"max_loop_gap_us", ns_of(max_gap) / 1000}, {"stalls_over_10ms", stalls}};
   r["rtt_ns"] = rtt_json(rtt);
   // The distribution itself (non-empty log-linear buckets), for plots and comparisons.
   nlohmann::json hist = nlohmann::json::array();
