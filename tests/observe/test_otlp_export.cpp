@@ -289,7 +289,10 @@ TEST_F(OtlpExport, JsonEncodingCarriesTheSameModel) {
 // The books of a batch replay are the same with a dead or silent collector as without one, and
 // the exporter says what it could not send.
 TEST_F(OtlpExport, CollectorDownOrSilentLeavesTheRunUnchangedAndFailuresCounted) {
+  const auto b0 = std::chrono::steady_clock::now();
   const Result base = appliance({}, "base");
+  const double base_secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - b0).count();
   ASSERT_EQ(base.exit_code, 0) << base.out;
   const json want = summary("base");
 
@@ -314,7 +317,9 @@ TEST_F(OtlpExport, CollectorDownOrSilentLeavesTheRunUnchangedAndFailuresCounted)
     ASSERT_NE(at, std::string::npos) << name << "\n" << r.out;
     EXPECT_NE(r.out.find("failed attempts", at), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("; 0 failed attempts", at), std::string::npos) << r.out;
-    EXPECT_LT(secs, 30.0) << name;  // bounded: timeouts, not hangs
+    // Bounded by timeouts, not hangs: the exporter adds at most its last attempt (a few
+    // timeout_ms); EAL start and stop dominate and vary with the host's load.
+    EXPECT_LT(secs, 2 * base_secs + 10) << name << " vs " << base_secs << " s without a collector";
   }
 }
 
