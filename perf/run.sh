@@ -47,7 +47,11 @@ out=${out:-$work/result.json}
 tag=$$
 cfg=$root/conf/profiles/dev-memif.yaml
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
+  # EAL runtime directories of this run's processes (created even with --in-memory).
+  rm -rf /var/run/dpdk/sy_bench_{ref,app,gen}_"$tag" 2> /dev/null || true
+}
 trap cleanup EXIT
 
 # The generator: its polling lcore on CPU 0, the peer's on CPU 1 (virtual-links.md: two busy

@@ -16,6 +16,12 @@ using nlohmann::json;
 class GenLive : public ProcessTest {
  protected:
   GenLive() : ProcessTest("sy_gen_") {}
+  void TearDown() override {
+    std::error_code ec;  // EAL runtime directories (created even with --in-memory)
+    for (const char* n : {"sy_gen_app_", "sy_gen_gen_"})
+      fs::remove_all(fs::path("/var/run/dpdk") / (n + std::to_string(getpid())), ec);
+    ProcessTest::TearDown();
+  }
 };
 
 TEST_F(GenLive, MarketDataArrivesAndProbesRoundTripOverMemif) {

@@ -33,6 +33,7 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/sy_otlp_referee.XXXXXX")
 receiver_pid=""
 cleanup() {
   [[ -n "$receiver_pid" ]] && kill "$receiver_pid" 2> /dev/null || true
+  rm -rf "/var/run/dpdk/sy_otlp_referee_$$" 2> /dev/null || true
 }
 trap cleanup EXIT
 

@@ -108,6 +108,13 @@ std::string series_text(const Series& s) {
 class OtlpExport : public ProcessTest {
  protected:
   OtlpExport() : ProcessTest("sy_otlp_") {}
+  void TearDown() override {
+    std::error_code ec;  // EAL runtime directories (created even with --in-memory)
+    for (const char* n : {"live", "json", "base", "down", "silent"})
+      fs::remove_all(
+          fs::path("/var/run/dpdk") / ("sy_otlp_" + std::string(n) + std::to_string(getpid())), ec);
+    ProcessTest::TearDown();
+  }
 
   Result appliance(const std::vector<std::string>& sets, const std::string& name) {
     std::vector<std::string> argv = {env("SWITCHYARD_BIN"),
