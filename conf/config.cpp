@@ -143,6 +143,16 @@ const char* to_string(MempoolOps o) {
   return "?";
 }
 
+const char* to_string(OtlpEncoding e) {
+  switch (e) {
+    case OtlpEncoding::protobuf:
+      return "protobuf";
+    case OtlpEncoding::json:
+      return "json";
+  }
+  return "?";
+}
+
 const char* to_string(ClockSource c) {
   switch (c) {
     case ClockSource::tsc:
@@ -715,6 +725,7 @@ class Parser {
     parse_control(top);
     parse_service(top);
     parse_execution(top);
+    parse_observe(top);
   }
 
  private:
@@ -1394,6 +1405,44 @@ class Parser {
     read_int(m, "timer_interval_us", x.timer_interval_us);
   }
 
+  // --- observe ---------------------------------------------------------------------------
+  void parse_observe(const MapView& top) {
+    ObserveConfig& o = cfg_.observe;
+    o.mark = section_mark(top, "observe");
+    const Entry* e = top.get("observe");
+    if (!e) return;
+    const MapView m(e->value, where(*e), "observe", "observe");
+    read_name(m, "service_name", o.service_name);
+    read_name(m, "service_instance_id", o.service_instance_id);
+    if (const Node* paths = read_list(m, "disk_paths")) {
+      o.disk_paths.clear();
+      for (size_t i = 0; i < paths->items.size(); ++i) {
+        const Node& p = paths->items[i];
+        o.disk_paths.push_back(scalar_text(p, p.mark, index_path(m.child("disk_paths"), i)));
+        if (o.disk_paths.back().empty())
+          fail(p.mark, index_path(m.child("disk_paths"), i), "expected a directory path");
+      }
+    }
+    read_bool(m, "telemetry", o.telemetry);
+    read_bool(m, "pdump", o.pdump);
+    if (const Entry* oe = m.get("otlp")) {
+      const MapView om(oe->value, where(*oe), m.child("otlp"), "observe.otlp");
+      OtlpConfig& c = o.otlp;
+      read_name(om, "endpoint", c.endpoint);
+      read_enum(om, "encoding", c.encoding);
+      read_int(om, "interval_ms", c.interval_ms);
+      read_int(om, "timeout_ms", c.timeout_ms);
+      read_int(om, "retries", c.retries);
+      read_int(om, "backoff_ms", c.backoff_ms);
+      read_int(om, "queue", c.queue);
+      // A slow collector must not make one export run into the next.
+      if (!c.endpoint.empty() && c.timeout_ms >= c.interval_ms)
+        fail(om.get("timeout_ms") ? where(*om.get("timeout_ms")) : om.at(), om.child("timeout_ms"),
+             "must be below observe.otlp.interval_ms (" + std::to_string(c.interval_ms) + ")");
+    }
+  }
+  // --- end observe -----------------------------------------------------------------------
+
   void parse_run(const MapView& top) {
     RunConfig& r = cfg_.run;
     r.mark = section_mark(top, "run");
@@ -1755,6 +1804,25 @@ std::string dump_resolved(const Config& cfg) {
   emit_int(out, "gate_results_size", cfg.execution.gate_results_size);
   emit_int(out, "timer_interval_us", cfg.execution.timer_interval_us);
   out << YAML::EndMap;
+
+  // --- observe ---
+  out << YAML::Key << "observe" << YAML::Value << YAML::BeginMap;
+  emit_string(out, "service_name", cfg.observe.service_name);
+  emit_string(out, "service_instance_id", cfg.observe.service_instance_id);
+  emit_string_list(out, "disk_paths", cfg.observe.disk_paths);
+  emit_bool(out, "telemetry", cfg.observe.telemetry);
+  emit_bool(out, "pdump", cfg.observe.pdump);
+  out << YAML::Key << "otlp" << YAML::Value << YAML::BeginMap;
+  emit_string(out, "endpoint", cfg.observe.otlp.endpoint);
+  emit_string(out, "encoding", to_string(cfg.observe.otlp.encoding));
+  emit_int(out, "interval_ms", cfg.observe.otlp.interval_ms);
+  emit_int(out, "timeout_ms", cfg.observe.otlp.timeout_ms);
+  emit_int(out, "retries", cfg.observe.otlp.retries);
+  emit_int(out, "backoff_ms", cfg.observe.otlp.backoff_ms);
+  emit_int(out, "queue", cfg.observe.otlp.queue);
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  // --- end observe ---
 
   out << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
   emit_string(out, "mode", to_string(cfg.run.mode));

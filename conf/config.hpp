@@ -61,6 +61,31 @@ const char* to_string(SessionSide s);
 const char* to_string(FullPolicy p);
 const char* to_string(MempoolOps o);
 
+// --- observe: metrics export, DPDK telemetry, live capture (src/observe/) ------------------
+enum class OtlpEncoding : uint8_t { protobuf, json };
+const char* to_string(OtlpEncoding e);
+
+struct OtlpConfig {
+  std::string endpoint;  // http://host:port/v1/metrics; empty: no export
+  OtlpEncoding encoding = OtlpEncoding::protobuf;
+  uint32_t interval_ms = 10000;  // between exports
+  uint32_t timeout_ms = 2000;    // connect, write and read, each
+  uint32_t retries = 3;          // further attempts for one export after the first
+  uint32_t backoff_ms = 250;     // first retry delay; doubles per retry
+  uint32_t queue = 4;            // exports waiting to be sent; the oldest is dropped when full
+};
+
+struct ObserveConfig {
+  std::string service_name = "switchyard";
+  std::string service_instance_id;  // empty: <host name>/<eal.file_prefix>
+  OtlpConfig otlp;
+  std::vector<std::string> disk_paths = {std::string(".")};  // free space exported
+  bool telemetry = true;  // register /switchyard/* DPDK telemetry commands
+  bool pdump = true;      // rte_pdump_init so dpdk-dumpcap can attach (needs eal.in_memory false)
+  SourceMark mark;
+};
+// --- end observe ---------------------------------------------------------------------------
+
 using MacAddress = std::array<uint8_t, 6>;
 // IPv4 addresses are kept in host byte order; 0 means "any" where optional.
 using Ipv4Address = uint32_t;
@@ -334,6 +359,7 @@ struct Config {
   ControlConfig control;
   ServiceConfig service;
   ExecutionConfig execution;
+  ObserveConfig observe;
 
   const PortConfig* find_port(const std::string& name) const;
   const LcoreConfig* find_role(Role role) const;  // first lcore with that role

@@ -370,6 +370,40 @@ std::vector<SchemaKey> build_schema() {
                "Ring of 128-byte gate_results records from the execution lcore to the gate log."});
   k.push_back({"execution.timer_interval_us", "integer", "1000", "us", "10..1000000",
                "How often session timers run (heartbeats, timeouts, login retries)."});
+  // --- observe ---------------------------------------------------------------------------
+  k.push_back({"observe", "map", "{}", "", "",
+               "Metrics export (OTLP), DPDK telemetry commands and live capture (pdump)."});
+  k.push_back({"observe.service_name", "string", "switchyard", "", "[A-Za-z0-9_.-]{1,64}",
+               "OTLP resource attribute service.name."});
+  k.push_back(
+      {"observe.service_instance_id", "string", "\"\"", "", "[A-Za-z0-9_./:-]{0,128}",
+       "OTLP resource attribute service.instance.id; empty: <host name>/<eal.file_prefix>."});
+  k.push_back({"observe.disk_paths", "list", "[.]", "", "directory paths",
+               "Filesystems whose free and used bytes are exported (system.filesystem.usage)."});
+  k.push_back({"observe.telemetry", "bool", "true", "", "",
+               "Register the /switchyard/* commands with DPDK telemetry (dpdk-telemetry.py)."});
+  k.push_back({"observe.pdump", "bool", "true", "", "",
+               "Initialise pdump so dpdk-dumpcap can capture the ports; only with "
+               "eal.in_memory false (a secondary process must attach)."});
+  k.push_back({"observe.otlp", "map", "{}", "", "",
+               "OTLP/HTTP metrics export from a non-EAL thread; off while endpoint is empty."});
+  k.push_back({"observe.otlp.endpoint", "string", "\"\"", "", "(http://[^/ ]+(/[^ ]*)?)?",
+               "Collector URL, e.g. http://127.0.0.1:4318/v1/metrics (plain HTTP); empty: off."});
+  k.push_back({"observe.otlp.encoding", "enum", "protobuf", "", "protobuf|json",
+               "Body encoding: application/x-protobuf or OTLP/JSON."});
+  k.push_back({"observe.otlp.interval_ms", "integer", "10000", "ms", "100..3600000",
+               "Time between exports (each carries cumulative values)."});
+  k.push_back({"observe.otlp.timeout_ms", "integer", "2000", "ms", "10..60000",
+               "Connect, write and read timeout of one attempt; below interval_ms."});
+  k.push_back({"observe.otlp.retries", "integer", "3", "attempts", "0..20",
+               "Further attempts for one export after a retryable failure (connection, 429, "
+               "502, 503, 504)."});
+  k.push_back({"observe.otlp.backoff_ms", "integer", "250", "ms", "1..60000",
+               "Delay before the first retry; doubles per retry, capped at interval_ms."});
+  k.push_back({"observe.otlp.queue", "integer", "4", "exports", "1..64",
+               "Exports waiting while the collector is unreachable; when full the oldest is "
+               "dropped (values are cumulative, so only resolution is lost) and counted."});
+  // --- end observe -----------------------------------------------------------------------
   k.push_back({"run", "map", "{}", "", "", "When the run stops."});
   k.push_back({"run.clock", "enum", "tsc", "", "tsc|capture",
                "Time for windows, timeouts and staleness: tsc (live), or capture (the replayed "

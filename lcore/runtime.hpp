@@ -21,6 +21,7 @@
 #include "src/net/class_table.hpp"
 #include "src/net/classifier.hpp"
 #include "src/ops/service_status.hpp"
+#include "src/observe/latency_registry.hpp"
 
 namespace sy {
 
@@ -147,6 +148,8 @@ struct Runtime {
   std::unique_ptr<storage::StorageState> storage_state;
   std::unique_ptr<storage::Writer> storage_writer;  // null: persistence off
   ops::ServiceStatus service;           // control lcore -> systemd notifier (src/ops)
+  // Latency histograms each role registers before launch; exported by src/observe.
+  observe::LatencyRegistry latency;
 };
 
 inline uint64_t* rx_tsc_field(rte_mbuf* m, int offset) {

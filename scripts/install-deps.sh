@@ -16,6 +16,8 @@ packages=(
   # pull in its sanitizer and libFuzzer runtimes: name them so a minimal install still works.
   librte-net-pcap23 librte-net-memif23 librte-net-ring23 librte-net-null23
   librte-net-af-packet23 librte-mempool-ring23
+  # observe: the OTLP/HTTP client
+  libcpp-httplib-dev
 )
 
 missing=()

@@ -20,6 +20,8 @@
 #include "src/integrity_report.hpp"
 #include "src/ops/notifier_thread.hpp"
 #include "src/risk/policy.hpp"
+#include "src/observe/exporter.hpp"   // observe
+#include "src/observe/telemetry.hpp"  // observe
 #include "src/summary.hpp"
 
 #include <chrono>
@@ -146,12 +148,15 @@ int run_appliance(const Options& opts) {
   Reporter reporter(rt, plane.get(), cfg.control.integrity_report, cfg.control.report_interval_ms);
   ops::NotifierThread notifier(rt);  // ops: READY/WATCHDOG/STOPPING to systemd, non-EAL thread
   GateLog gate_log(rt.execution ? rt.execution->gate_results : nullptr, cfg.execution.gate_log);
+  observe::OtlpExporter otlp(rt);  // observe: OTLP/HTTP metrics thread (off without endpoint)
+  observe::DpdkObservability dpdk_obs(rt, otlp.enabled() ? &otlp.counters() : nullptr);  // observe
   const StopOutcome stop = run_control(rt, g_signals, plane.get());
   notifier.stop();  // ops
   reporter.stop();
   gate_log.stop();
   if (!gate_log.error().empty()) std::cerr << "switchyard: gate log: " << gate_log.error() << "\n";
   drain_leftovers(rt);
+  otlp.stop();  // observe: one last export with the final counters
   Summary summary =
       collect_summary(rt, stop, plan.hugepages ? "hugepages" : "--no-huge (no hugepages)");
   if (plane) summary.control = plane->report_section();
@@ -180,6 +185,7 @@ int run_appliance(const Options& opts) {
     }
   }
   if (code == kExitClean) code = summary.exit_code;
+  dpdk_obs.detach();  // observe: telemetry stops reading rt; pdump released
   teardown_pipeline(rt);
   rte_eal_cleanup();
   return code;
