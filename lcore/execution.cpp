@@ -162,6 +162,8 @@ class ExecutionLcore {
       next_timer_tsc_ = tsc + timer_tsc_;
       work += market_.refresh();
       router_.poll(now_, *this);
+      // Views for the control API: a bounded copy per tick, a full snapshot every 100 ms.
+      x_.snapshots->publish_step(router_.gate().ledger(), now_, 100'000'000, 512);
       publish_counters();
     }
     work += n_tx_total();

@@ -8,6 +8,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include <stdexcept>
@@ -16,9 +17,9 @@
 #include "drivers/ports.hpp"
 #include "lcore/execution/execution_runtime.hpp"
 #include "lcore/integrity/feed_runtime.hpp"
+#include "src/risk/policy.hpp"
 #include "storage/state.hpp"
 #include "storage/writer.hpp"
-#include "src/risk/policy.hpp"
 
 namespace sy {
 
@@ -228,6 +229,17 @@ void build_execution(Runtime& rt, const conf::Config& cfg) {
   rc.gate.read_tsc = &tsc_now;
   x->policies = std::make_unique<risk::PolicyExchange>(std::move(policy));
   x->router = std::make_unique<exec::OrderRouter>(rc, *x->policies);
+  x->snapshots = std::make_unique<risk::LedgerSnapshots>(
+      std::min<size_t>(cfg.execution.max_orders, 65536), cfg.execution.max_positions);
+  // The execution budget's stages (seed 000: intent -> gate decision -> sent -> result).
+  rt.latency.add("switchyard.execution.duration", "Order path latency by stage.",
+                 {{"stage", std::string("rx_to_decision")}}, &x->latency.rx_to_decision);
+  rt.latency.add("switchyard.execution.duration", "Order path latency by stage.",
+                 {{"stage", std::string("rx_to_tx")}}, &x->latency.rx_to_tx);
+  rt.latency.add("switchyard.execution.duration", "Order path latency by stage.",
+                 {{"stage", std::string("reject_rx_to_tx")}}, &x->latency.reject_rx_to_tx);
+  rt.latency.add("switchyard.execution.duration", "Order path latency by stage.",
+                 {{"stage", std::string("relay")}}, &x->latency.relay);
   x->gate_results = rte_ring_create_elem("gate_results", sizeof(risk::GateResultRecord),
                                          cfg.execution.gate_results_size, SOCKET_ID_ANY,
                                          RING_F_SP_ENQ | RING_F_SC_DEQ);

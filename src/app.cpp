@@ -16,12 +16,13 @@
 #include "src/common/exit_code.hpp"
 #include "src/control/audit.hpp"
 #include "src/control/control_plane.hpp"
+#include "src/execution_control.hpp"
 #include "src/gate_log.hpp"
 #include "src/integrity_report.hpp"
-#include "src/ops/notifier_thread.hpp"
-#include "src/risk/policy.hpp"
 #include "src/observe/exporter.hpp"   // observe
 #include "src/observe/telemetry.hpp"  // observe
+#include "src/ops/notifier_thread.hpp"
+#include "src/risk/policy.hpp"
 #include "src/summary.hpp"
 
 #include <chrono>
@@ -132,6 +133,7 @@ int run_appliance(const Options& opts) {
     // Before launch: the lcores start under the restored safety word (SAFE after an unclean stop).
     if (cfg.control.supervise) {
       plane = std::make_unique<control::ControlPlane>(rt, cfg, cfg.source_dir);
+      wire_execution_control(rt, *plane);  // views, limits, execution budgets
       plane->start();
     }
     launch_workers(rt);

@@ -15,6 +15,7 @@
 #include "src/common/histogram.hpp"
 #include "src/net/class_table.hpp"
 #include "src/risk/policy_exchange.hpp"
+#include "src/risk/snapshot.hpp"
 
 namespace sy::exec {
 
@@ -42,6 +43,8 @@ struct ExecutionLatency {
 struct ExecutionRuntime {
   std::unique_ptr<risk::PolicyExchange> policies;
   std::unique_ptr<OrderRouter> router;
+  // Read-only views of the ledger for the control API, published by the lcore in steps.
+  std::unique_ptr<risk::LedgerSnapshots> snapshots;
   rte_ring* gate_results = nullptr;  // 128-byte GateResultRecord, execution -> gate log thread
   SessionClass session_of_class[net::kMaxClasses];
   std::vector<SessionWire> client_wire;  // by client index

@@ -110,6 +110,11 @@ void ControlPlane::add_view(const std::string& name, std::function<nlohmann::jso
   views_[name] = std::move(fn);
 }
 
+void ControlPlane::add_action(const std::string& name,
+                              std::function<ActionResult(const nlohmann::json&)> fn) {
+  actions_[name] = std::move(fn);
+}
+
 void ControlPlane::start() {
   // Ring dwell (rx TSC to dequeue, one sample per burst) on every consumer lcore.
   for (auto& lc : rt_.lcores) {

@@ -94,6 +94,15 @@ class ControlPlane final : public ControlHooks {
   BudgetRegistry& budgets() { return registry_; }
   void add_stats_provider(const std::string& name, std::function<nlohmann::json()> fn);
   void add_view(const std::string& name, std::function<nlohmann::json()> fn);
+  // POST /control/<name>: an operator action another path owns (e.g. the execution path's
+  // intraday limit change). `fn` gets the JSON body and returns {http status, answer}; the
+  // request is authorised like every command, and the action audits its own outcome.
+  struct ActionResult {
+    int status = 200;
+    nlohmann::json answer;
+  };
+  void add_action(const std::string& name, std::function<ActionResult(const nlohmann::json&)> fn);
+  AuditWriter* audit() { return audit_.get(); }
 
   // Registers the built-in histograms, starts the threads and the API. After build_pipeline.
   void start();
@@ -149,6 +158,7 @@ class ControlPlane final : public ControlHooks {
   } parked_;
   Seqlock<ControlStatus> status_;
   std::map<std::string, std::function<nlohmann::json()>> providers_, views_;
+  std::map<std::string, std::function<ActionResult(const nlohmann::json&)>> actions_;
   std::string token_;
   uint16_t api_port_ = 0;
   std::unique_ptr<Api> api_;

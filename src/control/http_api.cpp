@@ -186,6 +186,26 @@ ControlPlane::Api::Api(ControlPlane& plane)
   post("/control/kill-switch", CommandKind::kill_switch);
   post("/control/degrade/recover", CommandKind::degrade_recover);
   post("/control/retention/authorize", CommandKind::retention);
+  for (const auto& [name, fn] : cp.actions_) {
+    const auto action = fn;
+    server->Post("/control/" + name, timed([this, authorized, action](const httplib::Request& req,
+                                                                      httplib::Response& res) {
+                   if (!authorized(req, res)) return;
+                   json body;
+                   try {
+                     body = json::parse(req.body);
+                   } catch (const std::exception&) {
+                     reply(res, 400, {{"error", "body is not JSON"}});
+                     return;
+                   }
+                   if (!body.is_object()) {
+                     reply(res, 400, {{"error", "body must be a JSON object"}});
+                     return;
+                   }
+                   const ControlPlane::ActionResult r = action(body);
+                   reply(res, r.status, r.answer);
+                 }));
+  }
 }
 
 ControlPlane::Api::~Api() { stop(); }

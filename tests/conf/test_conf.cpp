@@ -196,8 +196,8 @@ TEST(ConfDefaults, NullMeansAbsentForOptionalKeys) {
 
 TEST(ConfErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of(kBase + "bogus: 1\n"),
-            "t.yaml:33:1: bogus: unknown key (expected one of: eal, lcores, ports, feeds, "
-            "sessions, rings, classify, storage, control, run, service)");
+            "t.yaml:34:1: bogus: unknown key (expected one of: eal, lcores, ports, feeds, "
+            "sessions, rings, classify, storage, control, execution, observe, run, service)");
 }
 
 TEST(ConfErrors, UnknownNestedKey) {
@@ -752,13 +752,13 @@ TEST(ConfService, DefaultsAndOverrides) {
 
 TEST(ConfService, Errors) {
   EXPECT_EQ(error_of(kBase + "service:\n  heartbeat_timeout_ms: 9\n"),
-            "t.yaml:34:3: service.heartbeat_timeout_ms: 9 is out of range 10..600000 (ms)");
+            "t.yaml:35:3: service.heartbeat_timeout_ms: 9 is out of range 10..600000 (ms)");
   EXPECT_EQ(error_of(kBase, {"service.heartbeat_timeout_ms=600001"}),
             "--set: service.heartbeat_timeout_ms: 600001 is out of range 10..600000 (ms)");
   EXPECT_EQ(error_of(kBase + "service:\n  ready_requires_link: maybe\n"),
-            "t.yaml:34:3: service.ready_requires_link: expected true or false");
+            "t.yaml:35:3: service.ready_requires_link: expected true or false");
   EXPECT_EQ(error_of(kBase + "service:\n  watchdog_ms: 5\n"),
-            "t.yaml:34:3: service.watchdog_ms: unknown key (expected one of: "
+            "t.yaml:35:3: service.watchdog_ms: unknown key (expected one of: "
             "heartbeat_timeout_ms, ready_requires_link)");
   // A sleeping lcore stamps its heartbeat once per sleep: a shorter timeout is a mistake.
   EXPECT_EQ(error_of(kBase, {"lcores.2.idle_sleep_us=100000", "service.heartbeat_timeout_ms=150"}),

@@ -146,7 +146,8 @@ TEST_F(Observe, TelemetryCommandsAnswerAndDumpcapCapturesLive) {
   EXPECT_GT(s1["wire0"]["rx_packets"].get<uint64_t>(), 0u);
   EXPECT_GT(s2["wire0"]["rx_packets"].get<uint64_t>(), s1["wire0"]["rx_packets"].get<uint64_t>());
   const json safety = tel->command("/switchyard/safety")["/switchyard/safety"];
-  EXPECT_EQ(safety["mode"], "NORMAL") << safety.dump();
+  // A saturating replay may make the control lcore shed P2 (DEGRADED); nothing here is SAFE.
+  EXPECT_TRUE(safety["mode"] == "NORMAL" || safety["mode"] == "DEGRADED") << safety.dump();
   EXPECT_EQ(safety["kill_switch"], 0);
   const json lcores = tel->command("/switchyard/lcores")["/switchyard/lcores"];
   ASSERT_EQ(lcores.size(), 5u) << lcores.dump();
@@ -166,7 +167,9 @@ TEST_F(Observe, TelemetryCommandsAnswerAndDumpcapCapturesLive) {
         run({"/bin/sh", "-c", "echo /switchyard/safety | /usr/bin/dpdk-telemetry.py -f " + prefix},
             dir / "dpdk-telemetry.log", std::chrono::milliseconds(0), std::chrono::seconds(30));
     EXPECT_EQ(r.exit_code, 0) << r.out;
-    EXPECT_NE(r.out.find("\"mode\": \"NORMAL\""), std::string::npos) << r.out;
+    EXPECT_TRUE(r.out.find("\"mode\": \"NORMAL\"") != std::string::npos ||
+                r.out.find("\"mode\": \"DEGRADED\"") != std::string::npos)
+        << r.out;
   }
 
   // Live capture: dpdk-dumpcap attaches through pdump and writes what port 0 receives.
