@@ -23,7 +23,7 @@ const std::vector<std::string>& audit_event_names() {
       "support_bundle.created", "integrity.record", "gate.record",
       // the control plane's own
       "perf.budget.unknown", "perf.capacity.hazard_cleared", "safety.mode.changed",
-      "safety.unknown", "safety.state.restored", "kill_switch.changed",
+      "safety.unknown", "safety.state.restored", "kill_switch.changed", "risk.limits.changed",
       "retention.authorization.changed", "control.command", "control.auth.failed",
       "control.request.rejected", "appliance.start", "appliance.stop", "audit.dropped",
       "audit.truncated_tail"};

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "tests/integration/harness.hpp"
@@ -24,14 +26,39 @@ class Execution : public ProcessTest {
 
   // The flow's default limits (perf/traffic/order_flow.hpp) as the account's policy, with room
   // for every clean order in positions, exposure, open orders and rate.
-  void write_policy(const fs::path& p) {
+  struct Reply {
+    int status = 0;
+    json body;
+  };
+  Reply http(const std::string& method, const std::string& path, const std::string& token,
+             const std::string& body = "") {
+    std::vector<std::string> a = {"/usr/bin/curl", "-s", "-o",  (dir / "body").string(), "-w",
+                                  "%{http_code}",  "-X", method};
+    if (!token.empty()) a.insert(a.end(), {"-H", "Authorization: Bearer " + token});
+    if (!body.empty()) a.insert(a.end(), {"-H", "Content-Type: application/json", "-d", body});
+    a.push_back("http://127.0.0.1:" + std::to_string(port) + path);
+    const Result r = run(a, dir / "curl.log");
+    Reply rep;
+    rep.status = std::atoi(r.out.c_str());
+    try {
+      rep.body = json::parse(slurp(dir / "body"));
+    } catch (...) {
+    }
+    return rep;
+  }
+  int port = 0;
+  static constexpr const char* kToken = "exec-test-token-0123";
+
+  void write_policy(const fs::path& p, int max_shares = 10000) {
     std::ofstream out(p);
     out << "reference: { max_age_ms: 60000, source: mid_or_last }\n"
            "accounts:\n"
            "  - name: DESK1\n"
            "    id: 0\n"
            "    sessions: [client1]\n"
-           "    max_shares_per_order: 10000\n"
+           "    max_shares_per_order: "
+        << max_shares
+        << "\n"
            "    max_order_notional_usd: 1000000\n"
            "    price_collar_bps: 500\n"
            "    max_open_orders: 1000000\n"
@@ -75,7 +102,8 @@ class Execution : public ProcessTest {
         << " }\n"
         << "run: { mode: live }\n"
         << "control: { integrity_report: " << (dir / "integrity.json").string()
-        << ", report_interval_ms: 100 }\n";
+        << ", report_interval_ms: 100, audit_log: " << (dir / "audit.jsonl").string()
+        << ", api: { enabled: true, token_file: " << (dir / "token").string() << " } }\n";
   }
 };
 
@@ -84,6 +112,7 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
   const fs::path gate_log = dir / "gate.jsonl", client_pcap = dir / "client.pcap";
   write_policy(policy);
   write_config(cfg, sock, policy, gate_log);
+  std::ofstream(dir / "token") << kToken << "\n";
 
   Background sy({env("SWITCHYARD_BIN"), "--config", cfg.string(), "--summary-json",
                  (dir / "summary.json").string()},
@@ -92,6 +121,14 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
   for (int i = 0; i < 400 && !fs::exists(dir / "integrity.json"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_TRUE(fs::exists(sock) && fs::exists(dir / "integrity.json"));
+  const std::regex api_re("control API on http://127.0.0.1:([0-9]+)");
+  for (int i = 0; i < 200 && port == 0; ++i) {
+    std::smatch m;
+    const std::string log = slurp(dir / "switchyard.log");
+    if (std::regex_search(log, m, api_re)) port = std::stoi(m[1]);
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(port, 0) << slurp(dir / "switchyard.log");
   std::vector<std::string> peer = {env("SWITCHYARD_VENUE_BIN"),
                                    "--config",
                                    cfg.string(),
@@ -110,7 +147,24 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
     peer.push_back(a);
   peer.push_back("--file-prefix=sy_exec_peer_" + std::to_string(getpid()));
   peer.push_back("--vdev=net_memif0,role=client,socket=" + sock.string() + ",socket-abstract=no");
-  const Result p = run(peer, dir / "venue.log", std::chrono::seconds(90));
+  const Result p =
+      run(peer, dir / "venue.log", std::chrono::milliseconds(0), std::chrono::seconds(90));
+  // While the appliance runs: the read-only views and the intraday limit change.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a fresh ledger snapshot
+  const Reply orders = http("GET", "/views/orders", kToken);
+  const Reply positions = http("GET", "/views/positions", kToken);
+  const Reply exposure = http("GET", "/views/exposure", kToken);
+  const Reply limits = http("GET", "/views/limits", kToken);
+  EXPECT_EQ(http("GET", "/views/orders", "wrong-token-000000").status, 401);
+  EXPECT_EQ(http("POST", "/control/limits", kToken, "{\"policy\": 3}").status, 400);
+  const Reply missing =
+      http("POST", "/control/limits", kToken, "{\"policy\": \"/nonexistent/risk.yaml\"}");
+  EXPECT_EQ(missing.status, 400);
+  const fs::path tighter = dir / "risk2.yaml";
+  write_policy(tighter, 5000);
+  const Reply changed =
+      http("POST", "/control/limits", kToken, "{\"policy\": \"" + tighter.string() + "\"}");
+  const Reply after = http("GET", "/views/limits", kToken);
   const Result r = sy.stop(SIGTERM);
   ASSERT_EQ(p.exit_code, 0) << p.out;
   ASSERT_EQ(r.exit_code, 0) << r.out;
@@ -152,6 +206,34 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
   // The ledger equals the sum of the executions, and its own audit holds.
   EXPECT_EQ(x["ledger"]["executed_shares"], venue["executed_shares"]);
   EXPECT_EQ(x["ledger"]["audit"], "");
+
+  // Views: what the ledger holds, as the control API shows it.
+  ASSERT_EQ(orders.status, 200);
+  EXPECT_EQ(orders.body["orders"].size(), venue["resting_orders"].get<uint64_t>());
+  ASSERT_EQ(positions.status, 200);
+  uint64_t traded = 0;
+  for (const auto& pos : positions.body["positions"])
+    traded += pos["bought_shares"].get<uint64_t>() + pos["sold_shares"].get<uint64_t>();
+  EXPECT_EQ(traded, venue["executed_shares"].get<uint64_t>());
+  ASSERT_EQ(exposure.status, 200);
+  EXPECT_EQ(exposure.body["accounts"][0]["executed_shares"], venue["executed_shares"]);
+  ASSERT_EQ(limits.status, 200);
+  EXPECT_EQ(limits.body["version"], 1);
+  EXPECT_EQ(limits.body["accounts"][0]["max_shares_per_order"], 10000);
+  // The limit change: validated, swapped in, answered with the new state, audited.
+  ASSERT_EQ(changed.status, 200) << changed.body.dump();
+  EXPECT_EQ(changed.body["version"], 2);
+  EXPECT_EQ(after.body["accounts"][0]["max_shares_per_order"], 5000);
+  bool diff_named = false;
+  for (const auto& c : changed.body["changes"])
+    diff_named |= c.get<std::string>().find("max_shares_per_order") != std::string::npos;
+  EXPECT_TRUE(diff_named) << changed.body.dump();
+  EXPECT_NE(missing.body.value("error", "").find("/nonexistent/risk.yaml"), std::string::npos);
+  const std::string audit = slurp(dir / "audit.jsonl");
+  EXPECT_NE(audit.find("\"risk.limits.changed\""), std::string::npos);
+  const Result verify = run({env("SWITCHYARD_AUDIT_BIN"), "verify", (dir / "audit.jsonl").string()},
+                            dir / "audit-verify.log");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
 
   // One gate_results line per decision, each naming its decision.
   const std::string log = slurp(gate_log);

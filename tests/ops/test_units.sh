@@ -71,7 +71,8 @@ drain_ms=$(sed -n 's/^  drain_timeout_ms: //p' <<<"$resolved")
 stop_s=$(key TimeoutStopSec)
 stop_s=${stop_s%s}
 ((stop_s * 1000 > drain_ms)) || fail "TimeoutStopSec ${stop_s}s is not above the drain ${drain_ms} ms"
-hb_ms=$(sed -n 's/^  heartbeat_timeout_ms: //p' <<<"$resolved")
+# The service section's heartbeat timeout (control: has a key of the same name).
+hb_ms=$(sed -n '/^service:/,/^[a-z]/s/^  heartbeat_timeout_ms: //p' <<<"$resolved")
 wd_s=$(key WatchdogSec)
 wd_s=${wd_s%s}
 ((wd_s * 1000 > 2 * hb_ms)) ||
