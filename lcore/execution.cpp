@@ -11,6 +11,7 @@
 #include "lcore/consumer.hpp"
 #include "lcore/execution/execution_runtime.hpp"
 #include "lcore/integrity/feed_runtime.hpp"
+#include "lcore/storage_capture.hpp"
 #include "src/net/wire.hpp"
 
 namespace sy {
@@ -99,7 +100,8 @@ class ExecutionLcore {
         x_(*rt.execution),
         router_(*x_.router),
         market_(rt),
-        done_(rt) {
+        done_(rt),
+        capture_out_(rt.capture_sent && rt.storage_writer ? self.storage_out : nullptr) {
     timer_tsc_ = rt.tsc_hz * rt.cfg->execution.timer_interval_us / 1'000'000;
     if (timer_tsc_ == 0) timer_tsc_ = 1;
   }
@@ -322,8 +324,14 @@ class ExecutionLcore {
       const bool upkeep = p.stamps[i].stage == exec::Stamp::Stage::upkeep;
       uint16_t j = i;
       while (j < p.n && (p.stamps[j].stage == exec::Stamp::Stage::upkeep) == upkeep) ++j;
+      // Storage keeps a record of what left the box (lcore/storage_capture.hpp).
+      rte_mbuf* refs[kTxBurst];
+      for (uint16_t k = i; k < j; ++k)
+        refs[k - i] = capture_reference_for_send(capture_out_, rt_.rx_tsc_offset, p.mbufs[k]);
       const uint16_t ok = tx_send(path, p.mbufs + i, static_cast<uint16_t>(j - i), stats_,
                                   self_.index, false, upkeep);
+      for (uint16_t k = 0; k < j - i; ++k)
+        capture_sent_frame(capture_out_, stats_, self_.index, port, refs[k], k < ok);
       record_latency(p.stamps + i, ok);
       i = j;
     }
@@ -388,6 +396,7 @@ class ExecutionLcore {
   rte_mbuf* in_mbuf_ = nullptr;
   uint8_t in_port_ = 0;
   bool in_consumed_ = false;
+  rte_ring* capture_out_;  // storage's ring for sent frames; null: not captured
 };
 
 }  // namespace
