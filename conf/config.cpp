@@ -1230,6 +1230,7 @@ class Parser {
     read_enum(m, "sync", c.sync);
     read_int(m, "sync_interval_us", c.sync_interval_us);
     read_int(m, "sync_kib", c.sync_kib);
+    read_int(m, "flush_age_us", c.flush_age_us);
     read_int(m, "backlog_hazard_mib", c.backlog_hazard_mib);
     read_int(m, "slow_completion_ms", c.slow_completion_ms);
     if (c.buffers < c.queue_depth + 2) {
@@ -1746,6 +1747,7 @@ std::string dump_resolved(const Config& cfg) {
     emit_string(out, "sync", to_string(st.sync));
     emit_int(out, "sync_interval_us", st.sync_interval_us);
     emit_int(out, "sync_kib", st.sync_kib);
+    emit_int(out, "flush_age_us", st.flush_age_us);
     emit_int(out, "backlog_hazard_mib", st.backlog_hazard_mib);
     emit_int(out, "slow_completion_ms", st.slow_completion_ms);
     out << YAML::EndMap;

@@ -256,6 +256,7 @@ struct StorageConfig {
   SyncPolicy sync = SyncPolicy::batch;
   uint32_t sync_interval_us = 1000;
   uint32_t sync_kib = 1024;
+  uint32_t flush_age_us = 1000;  // a busy stream writes a partial buffer this old
   uint32_t backlog_hazard_mib = 64;
   uint32_t slow_completion_ms = 100;
   SourceMark mark;

@@ -261,6 +261,9 @@ std::vector<SchemaKey> build_schema() {
                "interval: longest a record waits before its fdatasync."});
   k.push_back({"storage.sync_kib", "integer", "1024", "KiB", "4..1048576",
                "interval: unsynced bytes that start an fdatasync early."});
+  k.push_back({"storage.flush_age_us", "integer", "1000", "us", "0..1000000",
+               "Adaptive group commit: a partial buffer is written at once while its stream has "
+               "no write in flight, otherwise when full or this old. 0: whenever a slot is free."});
   k.push_back({"storage.backlog_hazard_mib", "integer", "64", "MiB", "1..65536",
                "Bytes appended but not yet durable over which the backlog hazard is raised."});
   k.push_back({"storage.slow_completion_ms", "integer", "100", "ms", "1..600000",

@@ -264,6 +264,7 @@ void setup_storage(Runtime& rt, const conf::Config& cfg) {
                                               : storage::SyncPolicy::interval;
   o.sync_interval_ns = uint64_t{sc.sync_interval_us} * 1000;
   o.sync_bytes = uint64_t{sc.sync_kib} * 1024;
+  o.flush_age_ns = uint64_t{sc.flush_age_us} * 1000;
   o.backlog_hazard_bytes = uint64_t{sc.backlog_hazard_mib} << 20;
   o.slow_ns = uint64_t{sc.slow_completion_ms} * 1'000'000;
   for (const auto& p : cfg.ports) o.port_names.push_back(p.name);

@@ -38,7 +38,8 @@ const char* kUsage =
 
 int run(int argc, char** argv) {
   std::string dir, mode = "throughput", sync = "batch";
-  uint64_t seconds = 5, block_kib = 64, qd = 8, packet = 1024, rate_mbps = 0, interval_us = 1000;
+  uint64_t seconds = 5, block_kib = 64, qd = 8, packet = 1024, rate_mbps = 0, interval_us = 1000,
+           flush_age_us = 1000, buffers = 0;
   cli::Args a(argc, argv);
   while (a.next()) {
     if (a.name() == "--dir")
@@ -59,6 +60,10 @@ int run(int argc, char** argv) {
       sync = a.value();
     else if (a.name() == "--sync-interval-us")
       interval_us = a.u64();
+    else if (a.name() == "--flush-age-us")
+      flush_age_us = a.u64();
+    else if (a.name() == "--buffers")
+      buffers = a.u64();
     else if (a.name() == "--help") {
       std::cout << kUsage;
       return 0;
@@ -77,7 +82,8 @@ int run(int argc, char** argv) {
   o.dir = dir;
   o.block_bytes = static_cast<uint32_t>(block_kib * 1024);
   o.queue_depth = static_cast<uint32_t>(qd);
-  o.buffers = static_cast<uint32_t>(qd * 4);
+  o.buffers = static_cast<uint32_t>(buffers ? buffers : qd * 4);
+  o.flush_age_ns = flush_age_us * 1000;
   o.segment_bytes = 1ull << 30;
   o.sync = sync == "batch" ? SyncPolicy::batch : SyncPolicy::interval;
   o.sync_interval_ns = interval_us * 1000;
@@ -131,18 +137,24 @@ int run(int argc, char** argv) {
     const double secs = static_cast<double>(now_ns() - start) / 1e9;
     const StreamState& s = st.streams[0];
     const auto h = s.latency.snapshot();
+    const auto io = s.io_latency.snapshot();
+    const auto q = s.queue_latency.snapshot();
+    const auto wm = s.watermark_latency.snapshot();
     std::printf(
         "{\"mode\":\"%s\",\"sync\":\"%s\",\"block_kib\":%lu,\"queue_depth\":%lu,"
         "\"packet_bytes\":%lu,\"seconds\":%.3f,\"packets\":%lu,\"write_bytes\":%lu,"
         "\"write_mbps\":%.1f,\"payload_mbps\":%.1f,\"writes\":%lu,\"syncs\":%lu,"
         "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,\"lat_max_us\":%.1f,"
-        "\"unpersisted\":%lu}\n",
+        "\"io_p50_us\":%.1f,\"io_p99_us\":%.1f,\"queue_p50_us\":%.1f,\"queue_p99_us\":%.1f,\"wm_"
+        "p99_us\":%.1f,\"unpersisted\":%lu}\n",
         mode.c_str(), sync.c_str(), block_kib, qd, packet, secs, s.persisted.get(),
         s.write_bytes.get(), static_cast<double>(s.write_bytes.get()) / secs / 1e6,
         static_cast<double>(s.persisted.get() * packet) / secs / 1e6, s.writes.get(), s.syncs.get(),
         static_cast<double>(h.quantile(0.5)) / 1e3, static_cast<double>(h.quantile(0.99)) / 1e3,
         static_cast<double>(h.quantile(0.999)) / 1e3, static_cast<double>(h.max) / 1e3,
-        s.unpersisted_total());
+        static_cast<double>(io.quantile(0.5)) / 1e3, static_cast<double>(io.quantile(0.99)) / 1e3,
+        static_cast<double>(q.quantile(0.5)) / 1e3, static_cast<double>(q.quantile(0.99)) / 1e3,
+        static_cast<double>(wm.quantile(0.99)) / 1e3, s.unpersisted_total());
   }
   std::filesystem::remove_all(dir);
   return 0;

@@ -31,6 +31,10 @@ struct Options {
   SyncPolicy sync = SyncPolicy::batch;
   uint64_t sync_interval_ns = 1'000'000;
   uint64_t sync_bytes = 1ull << 20;
+  // Adaptive group commit: a partial buffer is written at once while the stream has no write in
+  // flight (an idle device: latency), otherwise only when it is full or its oldest record is
+  // flush_age_ns old (a busy device: full blocks, throughput). 0: whenever a write slot is free.
+  uint64_t flush_age_ns = 1'000'000;
   uint64_t backlog_hazard_bytes = 64ull << 20;
   uint64_t slow_ns = 100'000'000;  // a write or sync slower than this is a slow completion
   bool stream_enabled[2] = {true, true};

@@ -38,7 +38,10 @@ nlohmann::json stream_json(const StreamState& s, const char* budget) {
           {"truncated", s.truncated.get()},
           {"latency_budget", budget},
           {"latency", latency_json(s.latency.snapshot())},
-          {"latency_unknown", s.latency_unknown.get()}};
+          {"latency_unknown", s.latency_unknown.get()},
+          {"watermark_latency", latency_json(s.watermark_latency.snapshot())},
+          {"queue_latency", latency_json(s.queue_latency.snapshot())},
+          {"io_latency", latency_json(s.io_latency.snapshot())}};
 }
 
 }  // namespace

@@ -47,10 +47,13 @@ struct alignas(64) StreamState {
   Counter writes, write_bytes, syncs, short_writes, write_errors, sync_errors, slow_ops;
   Counter pad_bytes;  // padding written to end a write on a 4 KiB boundary
   Counter segments_opened;
-  Counter segment_waits;    // appends that found no segment ready (backpressure)
-  Counter truncated;        // raw: packets captured shorter than their length
-  Counter latency_unknown;  // records whose start time is not known (capture clock)
-  Histogram latency;        // receive -> durable, ns
+  Counter segment_waits;        // appends that found no segment ready (backpressure)
+  Counter truncated;            // raw: packets captured shorter than their length
+  Counter latency_unknown;      // records whose start time is not known (capture clock)
+  Histogram latency;            // receive -> durable, ns
+  Histogram watermark_latency;  // receive -> the durable watermark passed it, ns
+  Histogram queue_latency;      // receive -> its write was submitted (time in the writer), ns
+  Histogram io_latency;         // submit -> completion of each write and fdatasync, ns
   uint64_t unpersisted_total() const {
     uint64_t n = 0;
     for (const auto& c : unpersisted) n += c.get();

@@ -29,6 +29,11 @@ void* default_alloc(size_t bytes, size_t align) {
   return std::aligned_alloc(align, (bytes + align - 1) / align * align);
 }
 
+// Descriptors per stream: one per write block plus up to 3 per block (at most 256) for writes
+// that wait for their fdatasync or for an earlier, slower write to settle; those keep their
+// records' metadata but have given their block back.
+size_t descriptors(uint32_t blocks) { return blocks + std::min<size_t>(3 * size_t{blocks}, 256); }
+
 uint32_t ring_entries(uint32_t queue_depth) {
   uint32_t n = 8;
   while (n < 2 * (queue_depth + 2)) n <<= 1;
@@ -81,7 +86,8 @@ Writer::Writer(const Options& opts, StorageState& state) : opts_(opts), state_(s
   memory_ = static_cast<uint8_t*>(opts_.alloc(nbuf * opts_.block_bytes, kPageBytes));
   if (memory_ == nullptr) throw std::runtime_error("storage: cannot allocate write buffers");
   std::memset(memory_, 0, nbuf * opts_.block_bytes);
-  meta_.resize(nbuf * meta_per_buffer_);
+  const size_t ndesc = descriptors(opts_.buffers);
+  meta_.resize(ndesc * kStreams * meta_per_buffer_);
 
   const int rc = io_uring_queue_init(ring_entries(opts_.queue_depth) * 2, &ring_, 0);
   if (rc < 0)
@@ -105,14 +111,17 @@ Writer::Writer(const Options& opts, StorageState& state) : opts_(opts), state_(s
     w.next_sequence = rec.next_sequence[s];
     w.st->next_sequence.store(w.next_sequence);
     w.st->durable_sequence.store(w.next_sequence);
-    w.bufs.resize(opts_.buffers);
-    w.fifo.resize(opts_.buffers);
+    w.bufs.resize(ndesc);
+    w.fifo.resize(ndesc);
+    for (size_t i = 0; i < ndesc; ++i) {
+      w.bufs[i].meta = &meta_[(s * ndesc + i) * meta_per_buffer_];
+      w.free_list.push_back(static_cast<uint32_t>(ndesc - 1 - i));
+    }
+    w.blocks.resize(opts_.buffers);
     for (uint32_t i = 0; i < opts_.buffers; ++i) {
       const size_t g = s * opts_.buffers + i;
-      w.bufs[i].data = memory_ + g * opts_.block_bytes;
-      w.bufs[i].meta = &meta_[g * meta_per_buffer_];
-      w.bufs[i].reg_index = static_cast<uint32_t>(g);
-      w.free_list.push_back(opts_.buffers - 1 - i);
+      w.blocks[i] = {memory_ + g * opts_.block_bytes, static_cast<uint32_t>(g)};
+      w.free_blocks.push_back(opts_.buffers - 1 - i);
     }
   }
   hk_ = std::make_unique<Housekeeper>(opts_, state_, rec.next_segment_id);
@@ -250,7 +259,7 @@ bool Writer::open_segment(StreamW& w, uint64_t now) {
   int idx = -1;
   for (int i = 0; i < 2; ++i)
     if (!w.segs[i].open) idx = i;
-  if (idx < 0 || w.free_list.empty()) {
+  if (idx < 0 || w.free_list.empty() || w.free_blocks.empty()) {
     w.st->segment_waits.inc();
     return false;
   }
@@ -312,10 +321,16 @@ void Writer::rotate(StreamW& w, uint64_t now) {
 
 bool Writer::take_buffer(StreamW& w, uint64_t now) {
   (void)now;
-  if (w.free_list.empty()) return false;
+  if (w.free_list.empty() || w.free_blocks.empty()) return false;
   Segment& s = w.segs[w.current];
   Buffer& b = w.bufs[w.free_list.back()];
   w.free_list.pop_back();
+  assert(b.block < 0);
+  b.block = static_cast<int32_t>(w.free_blocks.back());
+  w.free_blocks.pop_back();
+  b.data = w.blocks[static_cast<size_t>(b.block)].data;
+  b.reg_index = w.blocks[static_cast<size_t>(b.block)].reg_index;
+  b.durable_ns = 0;
   b.used = b.len = b.records = 0;
   b.first_sequence = w.next_sequence;
   b.offset = s.next_offset;
@@ -352,6 +367,7 @@ void Writer::finish_buffer(StreamW& w, Buffer& b, uint64_t now) {
     w.backlog_bytes -= std::min<uint64_t>(w.backlog_bytes, b.used);
     --s.buffers;
     b.state = BufState::free;
+    release_block(w, b);
     w.free_list.push_back(static_cast<uint32_t>(&b - w.bufs.data()));
     return;
   }
@@ -363,6 +379,13 @@ void Writer::finish_buffer(StreamW& w, Buffer& b, uint64_t now) {
   assert(w.fifo_count < w.fifo.size());
   w.fifo[(w.fifo_head + w.fifo_count) % w.fifo.size()] = static_cast<uint32_t>(&b - w.bufs.data());
   ++w.fifo_count;
+}
+
+void Writer::release_block(StreamW& w, Buffer& b) {
+  if (b.block < 0) return;
+  w.free_blocks.push_back(static_cast<uint32_t>(b.block));
+  b.block = -1;
+  b.data = nullptr;
 }
 
 void Writer::close_canon_page(StreamW& w, Buffer& b) {
@@ -388,6 +411,7 @@ void Writer::submit_queued(StreamW& w, uint64_t now) {
     if (s.failed && b.offset >= s.fail_offset) {
       b.state = BufState::failed;  // past a failure in its segment: never written
       b.err = s.fail_err;
+      release_block(w, b);
       continue;
     }
     io_uring_sqe* e = sqe();
@@ -397,7 +421,7 @@ void Writer::submit_queued(StreamW& w, uint64_t now) {
     if (opts_.sync == SyncPolicy::batch) e->rw_flags = RWF_DSYNC;
     io_uring_sqe_set_data64(e, tag(w.kind, kOpWrite, static_cast<uint32_t>(&b - w.bufs.data())));
     b.state = BufState::writing;
-    b.submit_ns = now;
+    b.submit_ns = b.write_ns = now;
     ++w.inflight_writes;
     ++pending_sqes_;
     w.st->writes.inc();
@@ -410,50 +434,58 @@ void Writer::maybe_flush(StreamW& w, uint64_t now) {
   if (w.cur == nullptr || w.cur->records == 0) return;
   bool flush;
   if (opts_.sync == SyncPolicy::batch) {
-    // A durable write per batch; while the queue is full, records gather into the next one.
-    flush = w.inflight_writes < opts_.queue_depth;
+    // A durable write per batch; while the device is busy, records gather into the next one.
+    flush = w.inflight_writes == 0 ||
+            (w.inflight_writes < opts_.queue_depth && now - w.cur->first_ns >= opts_.flush_age_ns);
   } else {
-    flush = force_sync_ || now - w.cur->first_ns >= opts_.sync_interval_ns ||
+    // Idle (nothing written or syncing): at once; busy: by age and size as before.
+    flush = force_sync_ || (w.inflight_writes == 0 && !w.sync_inflight) ||
+            now - w.cur->first_ns >= opts_.sync_interval_ns ||
             w.unsynced_bytes + w.cur->used >= opts_.sync_bytes;
   }
   if (flush) finish_buffer(w, *w.cur, now);
 }
 
-// Group commit (interval policy): one fdatasync for the written prefix of the oldest segment.
+// Group commit (interval policy): one fdatasync covers every write of a segment that has
+// completed, in whatever order the writes completed.
 void Writer::maybe_sync(StreamW& w, uint64_t now) {
   if (opts_.sync != SyncPolicy::interval || w.sync_inflight || w.fifo_count == 0) return;
-  const int seg = fifo_at(w, 0).seg;
-  size_t run = 0;
-  uint64_t bytes = 0;
-  while (run < w.fifo_count) {
-    const Buffer& b = fifo_at(w, run);
-    if (b.seg != seg || b.state != BufState::written) break;
+  int seg = -1;
+  uint64_t bytes = 0, oldest_ns = UINT64_MAX;
+  size_t waiting = 0;  // buffers not yet written (queued or in flight)
+  for (size_t i = 0; i < w.fifo_count; ++i) {
+    const Buffer& b = fifo_at(w, i);
+    if (b.state == BufState::queued || b.state == BufState::writing) ++waiting;
+    if (b.state != BufState::written) continue;
+    if (seg < 0) seg = b.seg;
+    if (b.seg != seg) continue;
     bytes += b.len;
-    ++run;
+    oldest_ns = std::min(oldest_ns, b.first_ns);
   }
-  if (run == 0) return;
-  const bool more_coming = run < w.fifo_count || (w.cur && w.cur->records);
+  if (seg < 0) return;
+  const bool more_coming = waiting > 0 || (w.cur && w.cur->records);
   const bool due = force_sync_ || w.segs[seg].draining ||
-                   now - fifo_at(w, 0).first_ns >= opts_.sync_interval_ns ||
-                   bytes >= opts_.sync_bytes || !more_coming;
+                   now - oldest_ns >= opts_.sync_interval_ns || bytes >= opts_.sync_bytes ||
+                   !more_coming;
   if (!due) return;
   io_uring_sqe* e = sqe();
   if (e == nullptr) return;
   io_uring_prep_fsync(e, w.segs[seg].slot, IORING_FSYNC_DATASYNC);
   e->flags |= IOSQE_FIXED_FILE;
   io_uring_sqe_set_data64(e, tag(w.kind, kOpSync, static_cast<uint32_t>(seg)));
-  for (size_t i = 0; i < run; ++i) {
+  for (size_t i = 0; i < w.fifo_count; ++i) {
     Buffer& b = fifo_at(w, i);
+    if (b.state != BufState::written || b.seg != seg) continue;
     b.state = BufState::syncing;
     b.submit_ns = now;
   }
   w.sync_inflight = true;
+  w.sync_submit_ns = now;
   ++pending_sqes_;
   w.st->syncs.inc();
 }
 
 uint32_t Writer::reap(uint64_t now) {
-  (void)now;
   io_uring_cqe* cqes[64];
   const unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, 64);
   for (unsigned i = 0; i < n; ++i) {
@@ -466,9 +498,12 @@ uint32_t Writer::reap(uint64_t now) {
       Buffer& b = w.bufs[index];
       assert(b.state == BufState::writing);
       --w.inflight_writes;
+      w.st->io_latency.record(now - b.submit_ns);
+      release_block(w, b);
       if (res == static_cast<int>(b.len)) {
         if (opts_.sync == SyncPolicy::batch) {
           b.state = BufState::durable;
+          b.durable_ns = now;
         } else {
           b.state = BufState::written;
           w.unsynced_bytes += b.len;
@@ -486,6 +521,7 @@ uint32_t Writer::reap(uint64_t now) {
       }
     } else {
       w.sync_inflight = false;
+      w.st->io_latency.record(now - w.sync_submit_ns);
       if (res < 0) w.st->sync_errors.inc();
       for (size_t k = 0; k < w.fifo_count; ++k) {
         Buffer& b = fifo_at(w, k);
@@ -498,6 +534,7 @@ uint32_t Writer::reap(uint64_t now) {
           fail_segment(w, w.segs[b.seg], b.offset, b.err);
         } else {
           b.state = BufState::durable;
+          b.durable_ns = now;
         }
       }
     }
@@ -522,12 +559,19 @@ void Writer::record_settled(StreamW& w, Buffer& b, bool ok, Unpersisted why, uin
   if (ok) {
     w.st->persisted.add(b.records);
     w.st->persisted_bytes.add(b.len);
+    // Receive -> durable: to the completion that made this record durable (its own write, or
+    // the fdatasync covering it), not to when the watermark passed it (an earlier, slower write
+    // can hold the watermark back: that wait is `watermark_latency`).
+    const uint64_t durable = b.durable_ns ? b.durable_ns : now;
     for (uint32_t i = 0; i < b.records; ++i) {
       const Meta& m = b.meta[i];
-      if (m.start_ns != 0 && now >= m.start_ns)
-        w.st->latency.record(now - m.start_ns);
-      else
+      if (m.start_ns != 0 && durable >= m.start_ns) {
+        w.st->latency.record(durable - m.start_ns);
+        w.st->watermark_latency.record(now - m.start_ns);
+        w.st->queue_latency.record(b.write_ns > m.start_ns ? b.write_ns - m.start_ns : 0);
+      } else {
         w.st->latency_unknown.inc();
+      }
       if (m.class_id != kNoClass) state_.classes.persisted[m.class_id].inc();
     }
     if (!w.dropping) w.hazard_full = w.hazard_io = false;  // writing works again
@@ -557,6 +601,7 @@ uint32_t Writer::settle(StreamW& w, uint64_t now) {
     w.fifo_head = (w.fifo_head + 1) % w.fifo.size();
     --w.fifo_count;
     b.state = BufState::free;
+    release_block(w, b);
     w.free_list.push_back(static_cast<uint32_t>(&b - w.bufs.data()));
     ++n;
     if (--s.buffers == 0 && s.draining) close_segment(w, b.seg);

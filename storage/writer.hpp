@@ -93,10 +93,19 @@ class Writer {
     uint64_t start_ns;
     uint16_t class_id;
   };
-  struct Buffer {
+  // A registered, 4 KiB-aligned block of write memory. A Buffer holds one from when it starts
+  // filling until its write completes (O_DIRECT: the kernel has the bytes), so a slow write or
+  // a pending fdatasync holds a descriptor, not write memory.
+  struct Block {
     uint8_t* data = nullptr;
+    uint32_t reg_index = 0;
+  };
+  // A write: its records' metadata and progress; settled in offset order.
+  struct Buffer {
+    uint8_t* data = nullptr;  // the block's memory while it holds one
     Meta* meta = nullptr;
     uint32_t reg_index = 0;
+    int32_t block = -1;
     uint32_t used = 0;
     uint32_t len = 0;
     uint32_t records = 0;
@@ -104,6 +113,8 @@ class Writer {
     uint64_t offset = 0;
     uint64_t first_ns = 0;
     uint64_t submit_ns = 0;
+    uint64_t write_ns = 0;    // when its write was submitted
+    uint64_t durable_ns = 0;  // when its own write (batch) or covering sync (interval) completed
     int seg = -1;
     int err = 0;
     BufState state = BufState::free;
@@ -134,7 +145,9 @@ class Writer {
     bool enabled = false;
     StreamState* st = nullptr;
     std::vector<Buffer> bufs;
-    std::vector<uint32_t> free_list;
+    std::vector<uint32_t> free_list;  // free descriptors
+    std::vector<Block> blocks;
+    std::vector<uint32_t> free_blocks;
     std::vector<uint32_t> fifo;  // submitted buffers in offset order
     size_t fifo_head = 0, fifo_count = 0;
     Buffer* cur = nullptr;
@@ -142,6 +155,7 @@ class Writer {
     int current = -1;
     uint32_t inflight_writes = 0;
     bool sync_inflight = false;
+    uint64_t sync_submit_ns = 0;
     uint64_t unsynced_bytes = 0;  // written or being written, not yet covered by a sync
     uint64_t next_sequence = 0;
     uint64_t backlog_bytes = 0;
@@ -154,6 +168,7 @@ class Writer {
   void rotate(StreamW& w, uint64_t now);
   bool take_buffer(StreamW& w, uint64_t now);
   void finish_buffer(StreamW& w, Buffer& b, uint64_t now);
+  void release_block(StreamW& w, Buffer& b);
   void close_canon_page(StreamW& w, Buffer& b);
   void queue_write(StreamW& w, Buffer& b);
   void submit_queued(StreamW& w, uint64_t now);

@@ -559,6 +559,10 @@ TEST(ConfStorage, DefaultsSetAndErrors) {
   EXPECT_EQ(def.storage.capture_priorities.size(), 3u);
   EXPECT_EQ(def.storage.sync, SyncPolicy::batch);
   EXPECT_EQ(def.storage.block_kib, 64u);
+  EXPECT_EQ(def.storage.flush_age_us, 1000u);
+  EXPECT_EQ(load_text(kBase, {"storage.flush_age_us=0"}).storage.flush_age_us, 0u);
+  EXPECT_EQ(error_of(kBase, {"storage.flush_age_us=1000001"}),
+            "--set: storage.flush_age_us: 1000001 is out of range 0..1000000 (us)");
   const Config set =
       load_text(kBase, {"storage.dir=/var/lib/sy", "storage.capture_priorities=[P0]",
                         "storage.capture_classes=[other]", "storage.capture_exclude=[itch.B]",

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "src/common/safety.hpp"
@@ -315,6 +316,53 @@ TEST_P(WriterTest, RoundTripWithRotation) {
 
 INSTANTIATE_TEST_SUITE_P(Policies, WriterTest,
                          ::testing::Values(SyncPolicy::batch, SyncPolicy::interval));
+
+// storage.flush_age_us: a partial buffer is written at once while the stream is idle; while a
+// write is in flight it waits (until full or flush_age old); 0 writes whenever a slot is free.
+TEST(AdaptiveFlush, IdleWritesAtOnceBusyWaitsZeroAgeNeverWaits) {
+  for (const uint64_t age : {uint64_t{0}, uint64_t{60'000'000'000}}) {
+    const fs::path dir = test_dir("flush_age");
+    StorageState st;
+    {
+      Options o = small_options(dir);
+      o.flush_age_ns = age;
+      Writer writer(o, st);
+      std::vector<uint8_t> data(100, 0x11);
+      PacketIn in;
+      in.packet = data.data();
+      in.copy = copy_bytes;
+      in.len = 100;
+      const StreamState& raw = st.streams[0];
+      for (int tries = 0;; ++tries) {  // wait for the first segment
+        const uint64_t now = now_ns();
+        in.ts_ns = in.start_ns = now;
+        if (writer.append_packet(in, now) == Writer::Append::stored) break;
+        ASSERT_LT(tries, 5000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      writer.poll(now_ns());
+      EXPECT_EQ(raw.writes.get(), 1u) << "an idle stream writes a partial buffer at once";
+      const uint64_t now = now_ns();
+      in.ts_ns = in.start_ns = now;
+      ASSERT_EQ(writer.append_packet(in, now), Writer::Append::stored);
+      writer.poll(now_ns());
+      if (age == 0)
+        EXPECT_EQ(raw.writes.get(), 2u) << "flush_age 0: written whenever a slot is free";
+      else  // poll reaps first: a second write means the first was already durable
+        EXPECT_TRUE(raw.writes.get() == 1 || raw.persisted.get() == 1)
+            << "a partial buffer waited for no write in flight";
+      // Idle again once the first write completes: the second goes without a flush_all.
+      for (int i = 0; i < 10000 && raw.persisted.get() < 2; ++i) {
+        writer.wait_completion(1'000'000);
+        writer.poll(now_ns());
+      }
+      EXPECT_EQ(raw.persisted.get(), 2u);
+      EXPECT_EQ(raw.writes.get(), 2u);
+      writer.finish(now_ns);
+    }
+    fs::remove_all(dir);
+  }
+}
 
 TEST(Recovery, TornTailsAreCutReportedAndSequencesContinue) {
   const fs::path dir = test_dir("recovery");
