@@ -188,8 +188,8 @@ ControlPlane::Api::Api(ControlPlane& plane)
   post("/control/retention/authorize", CommandKind::retention);
   for (const auto& [name, fn] : cp.actions_) {
     const auto action = fn;
-    server->Post("/control/" + name, timed([this, authorized, action](const httplib::Request& req,
-                                                                      httplib::Response& res) {
+    server->Post("/control/" + name,
+                 timed([authorized, action](const httplib::Request& req, httplib::Response& res) {
                    if (!authorized(req, res)) return;
                    json body;
                    try {

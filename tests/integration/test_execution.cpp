@@ -101,6 +101,7 @@ class Execution : public ProcessTest {
         << "execution: { policy: " << policy.string() << ", gate_log: " << gate_log.string()
         << " }\n"
         << "run: { mode: live }\n"
+        << "storage: { dir: " << (dir / "store").string() << ", segment_mib: 4 }\n"
         << "control: { integrity_report: " << (dir / "integrity.json").string()
         << ", report_interval_ms: 100, audit_log: " << (dir / "audit.jsonl").string()
         << ", api: { enabled: true, token_file: " << (dir / "token").string() << " } }\n";
@@ -235,6 +236,13 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
                             dir / "audit-verify.log");
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
 
+  // The raw store holds what left the box too: every frame the client received was captured
+  // as sent, and tshark reads the store's pcapng.
+  const Result exported = run({env("SWITCHYARD_STORE_BIN"), "export-pcap", (dir / "store").string(),
+                               "-o", (dir / "store.pcapng").string()},
+                              dir / "export.log");
+  ASSERT_EQ(exported.exit_code, 0) << exported.out;
+
   // One gate_results line per decision, each naming its decision.
   const std::string log = slurp(gate_log);
   std::map<std::string, uint64_t> decisions;
@@ -289,6 +297,21 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
   EXPECT_EQ(types['E'], venue["executed"].get<uint64_t>());
   EXPECT_GT(tokens, 0u);
   EXPECT_EQ(venue_tokens, 0u);  // the venue's tokens never reach the client
+
+  // In the store: the frames sent to the client (UDP destination 50001) are all there.
+  const Result stored = run({"/bin/sh", "-c",
+                             "tshark -r '" + (dir / "store.pcapng").string() +
+                                 "' -Y 'udp.dstport == 50001' 2>&1 | wc -l"},
+                            dir / "tshark-store.log");
+  ASSERT_EQ(stored.exit_code, 0) << stored.out;
+  // (The appliance keeps heartbeating the client until it stops, after the peer has left.)
+  EXPECT_GE(std::stoull(stored.out), client["packets"].get<uint64_t>());
+  const Result to_venue =
+      run({"/bin/sh", "-c",
+           "tshark -r '" + (dir / "store.pcapng").string() +
+               "' -Y 'udp.dstport == 40100 && ip.dst == 10.1.0.20' 2>&1 | wc -l"},
+          dir / "tshark-venue.log");
+  EXPECT_GE(std::stoull(to_venue.out), venue["enters"].get<uint64_t>());
 }
 
 }  // namespace
