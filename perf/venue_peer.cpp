@@ -265,7 +265,7 @@ struct ClientSide {
 
   uint64_t answers() const {
     // One final answer per Enter: Rejected, or Accepted (then maybe Executed/Canceled).
-    return by_type['J'] + by_type['A'];
+    return by_type[static_cast<uint8_t>('J')] + by_type[static_cast<uint8_t>('A')];
   }
 };
 

@@ -231,8 +231,14 @@ TEST_F(StorageAppliance, DiskFullRaisesTheHazardKeepsRunningAndCountsEveryLoss) 
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const Result r = app.stop(SIGTERM);
   EXPECT_EQ(r.exit_code, 3) << "loss is reported in the exit code, not a crash: " << r.out;
-  const nlohmann::json rep = read_json(dir / "full.json")["storage"];
+  const nlohmann::json full = read_json(dir / "full.json");
+  const nlohmann::json rep = full["storage"];
   EXPECT_TRUE(rep["hazards"]["disk_full"].get<bool>());
+  // The control lcore turned the storage hazard into SAFE (seed 000: capacity hazard -> SAFE)
+  // and held it there while the appliance kept running.
+  ASSERT_TRUE(full.contains("control")) << full.dump();
+  EXPECT_EQ(full["control"]["safety"]["mode"], "SAFE") << full["control"].dump();
+  EXPECT_GT(full["control"]["hazard_events"].get<uint64_t>(), 0u);
   bool audited = false;
   for (const auto& e : rep["events"])
     audited = audited || e["kind"] == "storage.segment.create_failed";
