@@ -3,7 +3,8 @@
 // risk gate prices against.
 //
 //   switchyard-venue --config APPLIANCE.yaml [--set k=v ...] [--orders N] [--seed S] [--pps R]
-//       [--client-pcap OUT.pcap] [--linger-ms MS] -- EAL arguments (one port)
+//       [--client-pcap OUT.pcap] [--linger-ms MS]
+//       [--flood-ms MS [--burst N] [--breach-percent P]] -- EAL arguments (one port)
 //
 // 1. Market data: one MoldUDP64 packet on line A of the first feed with a Stock Directory and a
 //    bid and an ask one cent either side of each instrument's reference price (so the BBO mid is
@@ -14,6 +15,15 @@
 //    perf/traffic/order_flow.hpp (credentials of the first client session) sent at --pps to the
 //    client session's udp_dst, from 10.1.0.30:50001; what comes back is counted by OUCH type and
 //    written to --client-pcap.
+//    With --flood-ms (the benchmark's load, perf/bench_execution.sh) the client sends instead
+//    pps x MS / 1000 Enter Orders built straight into mbufs, paced at --pps and handed to the
+//    port up to --burst per rte_eth_tx_burst (a refused tail is retried, never dropped, so the
+//    offered rate falls behind rather than losing orders): 100 shares, IOC, alternating buy and
+//    sell over the instruments, every other pair crossing the reference by one cent (executes
+//    in full) and the rest one cent away from it (Canceled by the venue), so nothing rests and
+//    the ledger stays flat however long it runs; --breach-percent of them ask for 100,000
+//    shares (a valid OUCH size above the benchmark policy's max_shares_per_order). Tokens "FL" + 12
+//    digits.
 // Prints one JSON object: the flow's truth, what the client received, what the venue did.
 // Exit 0 when every order was sent and answered, 1 otherwise, 2 for usage errors.
 #include <rte_cycles.h>
@@ -21,6 +31,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
+#include <cassert>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -47,12 +59,14 @@ using namespace sy;
 constexpr const char* kTool = "switchyard-venue";
 constexpr const char* kUsage =
     "usage: switchyard-venue --config FILE [--set k=v ...] [--orders N] [--seed S] [--pps R]\n"
-    "           [--client-pcap OUT.pcap] [--linger-ms MS] -- EAL arguments (one port)\n";
+    "           [--client-pcap OUT.pcap] [--linger-ms MS]\n"
+    "           [--flood-ms MS [--burst N] [--breach-percent P]] -- EAL arguments (one port)\n";
 
 constexpr conf::MacAddress kPeerMac = {0x02, 0x53, 0x59, 0x00, 0x00, 0x09};
 constexpr uint32_t kClientIp = 0x0a01001e;  // 10.1.0.30
 constexpr uint16_t kClientPort = 50001;
 constexpr uint32_t kFeedSrcIp = 0x0a010063;  // 10.1.0.99
+constexpr uint32_t kMaxBurst = 32;
 
 struct Options {
   bool help = false;
@@ -62,6 +76,9 @@ struct Options {
   uint64_t pps = 20'000;
   std::string client_pcap;
   uint64_t linger_ms = 2000;
+  uint64_t flood_ms = 0;  // 0: the scripted order flow
+  uint32_t burst = 32;
+  uint32_t breach_percent = 0;
   int eal_first = 0;
 };
 
@@ -92,11 +109,24 @@ Options parse(int argc, char** argv) {
       o.client_pcap = args.value();
     else if (a == "--linger-ms")
       o.linger_ms = args.u64();
+    else if (a == "--flood-ms")
+      o.flood_ms = args.u64();
+    else if (a == "--burst")
+      o.burst = args.u32();
+    else if (a == "--breach-percent")
+      o.breach_percent = args.u32();
     else
       throw traffic::cli::UsageError("unknown argument '" + a + "'");
   }
   if (!o.help && o.config.empty()) throw traffic::cli::UsageError("--config is required");
-  if (!o.help && o.pps == 0) throw traffic::cli::UsageError("--pps must be at least 1");
+  if (!o.help && (o.pps == 0 || o.pps > 100'000'000))
+    throw traffic::cli::UsageError("--pps must be in 1..100000000");
+  if (o.flood_ms > 600'000) throw traffic::cli::UsageError("--flood-ms must be at most 600000");
+  if (o.burst == 0 || o.burst > kMaxBurst)
+    throw traffic::cli::UsageError("--burst must be in 1..32");
+  if (o.breach_percent > 100) throw traffic::cli::UsageError("--breach-percent must be 0..100");
+  if (o.flood_ms != 0 && o.pps * o.flood_ms / 1000 == 0)
+    throw traffic::cli::UsageError("--pps x --flood-ms sends no order");
   return o;
 }
 
@@ -125,11 +155,168 @@ class Link {
     ++sent;
     return true;
   }
+
+  // One UDP datagram per mbuf, headers written in place; nullptr when the pool is empty.
+  rte_mbuf* udp_mbuf(const conf::MacAddress& dst_mac, uint32_t src_ip, uint32_t dst_ip,
+                     uint16_t sport, uint16_t dport, const uint8_t* p, size_t n) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (m == nullptr) return nullptr;
+    char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(net::kUdp4HeadersLen + n));
+    if (dst == nullptr) {
+      rte_pktmbuf_free(m);
+      return nullptr;
+    }
+    auto* f = reinterpret_cast<uint8_t*>(dst);
+    net::write_udp4_headers(f, dst_mac.data(), kPeerMac.data(), src_ip, dst_ip, sport, dport, n);
+    std::memcpy(f + net::kUdp4HeadersLen, p, n);
+    return m;
+  }
+
+  // Sends `n` mbufs in as few tx bursts as the port takes; what it refuses for 100 ms is freed
+  // and counted unsent.
+  void send_burst(rte_mbuf** m, uint16_t n) {
+    const uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 10;
+    uint16_t done = 0;
+    while (done < n) {
+      done += rte_eth_tx_burst(port_, 0, m + done, static_cast<uint16_t>(n - done));
+      if (done < n && rte_rdtsc() > deadline) {
+        rte_pktmbuf_free_bulk(m + done, n - done);
+        unsent += n - done;
+        break;
+      }
+    }
+    sent += done;
+  }
+
   uint64_t sent = 0, unsent = 0;
 
  private:
   uint16_t port_;
   rte_mempool* pool_;
+};
+
+// The benchmark's strategy client (--flood-ms): Enter Orders written straight into mbufs,
+// paced at `pps` from the first step, handed to the port at most `burst` per tx burst.
+class Flood {
+ public:
+  Flood(const Options& o, rte_mempool* pool,
+        const std::vector<traffic::OrderFlowInstrument>& instruments,
+        const conf::MacAddress& dst_mac, uint32_t dst_ip, uint16_t dst_port)
+      : total_(o.pps * o.flood_ms / 1000),
+        pps_(o.pps),
+        burst_(o.burst),
+        breach_percent_(o.breach_percent),
+        pool_(pool),
+        instruments_(instruments),
+        dst_mac_(dst_mac),
+        dst_ip_(dst_ip),
+        dst_port_(dst_port) {
+    assert(total_ > 0 && burst_ > 0 && burst_ <= kMaxBurst && !instruments_.empty());
+  }
+
+  // Hands the port what is due by `tsc`; returns true while orders remain.
+  bool step(uint16_t port, uint64_t tsc, uint64_t hz) {
+    if (start_ == 0) start_ = tsc;
+    const uint64_t elapsed = tsc - start_;  // split so that pps x ticks cannot overflow
+    const uint64_t due = std::min(total_, elapsed / hz * pps_ + elapsed % hz * pps_ / hz + 1);
+    for (int bursts = 0; bursts < 4; ++bursts) {  // then poll rx again
+      if (count_ == 0) {
+        head_ = 0;
+        while (count_ < burst_ && built_ < due) {
+          rte_mbuf* m = build(built_);
+          if (m == nullptr) {
+            ++pool_empty;
+            break;
+          }
+          mbufs_[count_++] = m;
+          ++built_;
+        }
+        if (count_ == 0) break;
+        ++bursts_sent;
+      }
+      const uint16_t k = rte_eth_tx_burst(port, 0, mbufs_ + head_, static_cast<uint16_t>(count_));
+      head_ += k;
+      count_ -= k;
+      sent += k;
+      if (count_ != 0) {
+        ++backpressure;  // the ring is full: retry next step, the order stays
+        break;
+      }
+    }
+    if (sent == total_ && end_ == 0) end_ = tsc;
+    return sent < total_;
+  }
+
+  uint64_t total() const { return total_; }
+  uint64_t breaches() const { return breaches_; }
+  double seconds(uint64_t hz) const {
+    return end_ > start_ ? static_cast<double>(end_ - start_) / static_cast<double>(hz) : 0.0;
+  }
+
+  uint64_t sent = 0, bursts_sent = 0, backpressure = 0, pool_empty = 0;
+
+ private:
+  rte_mbuf* build(uint64_t i) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+    if (m == nullptr) return nullptr;
+    uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
+    const size_t cap = rte_pktmbuf_tailroom(m) - net::kUdp4HeadersLen;
+    proto::UfoUpWriter w(f + net::kUdp4HeadersLen, cap);
+    uint8_t* msg = w.add_unsequenced(kEnterLen);
+    assert(msg != nullptr);
+    // Pairs of buy then sell; every other pair crosses the reference by one cent.
+    const traffic::OrderFlowInstrument& in = instruments_[(i / 4) % instruments_.size()];
+    const bool buy = (i & 1) == 0, cross = (i & 2) == 0;
+    proto::EnterOrder e{};
+    e.token = token(i);
+    e.side = buy ? 'B' : 'S';
+    // Spread evenly: breach when the running share of breaches would fall below the percent.
+    const bool breach = (i + 1) * breach_percent_ / 100 > i * breach_percent_ / 100;
+    e.shares = breach ? 100'000 : 100;
+    breaches_ += breach;
+    e.stock = stock_of(in);
+    e.price = buy == cross ? in.reference_price + 100 : in.reference_price - 100;
+    e.time_in_force = proto::kOuchTifIoc;
+    e.firm = proto::make_firm("");
+    e.display = 'Y';
+    e.capacity = 'A';
+    e.intermarket_sweep = 'N';
+    e.cross_type = 'N';
+    e.has_customer_type = true;
+    e.customer_type = ' ';
+    const size_t n = proto::encode(e, msg, kEnterLen);
+    assert(n == kEnterLen);
+    (void)n;
+    net::write_udp4_headers(f, dst_mac_.data(), kPeerMac.data(), kClientIp, dst_ip_, kClientPort,
+                            dst_port_, w.size());
+    m->data_len = static_cast<uint16_t>(net::kUdp4HeadersLen + w.size());
+    m->pkt_len = m->data_len;
+    return m;
+  }
+
+  static proto::OuchToken token(uint64_t i) {
+    proto::OuchToken t;
+    t[0] = 'F';
+    t[1] = 'L';
+    uint64_t v = i + 1;
+    for (size_t k = t.size(); k-- > 2; v /= 10) t[k] = static_cast<char>('0' + v % 10);
+    return t;
+  }
+  static proto::OuchStock stock_of(const traffic::OrderFlowInstrument& in) {
+    return proto::make_stock(in.symbol);
+  }
+
+  static constexpr size_t kEnterLen = 49;
+  uint64_t total_, pps_;
+  uint32_t burst_, breach_percent_;
+  rte_mempool* pool_;
+  const std::vector<traffic::OrderFlowInstrument>& instruments_;
+  conf::MacAddress dst_mac_;
+  uint32_t dst_ip_;
+  uint16_t dst_port_;
+  uint64_t start_ = 0, end_ = 0, built_ = 0, breaches_ = 0;
+  rte_mbuf* mbufs_[kMaxBurst] = {};
+  uint32_t head_ = 0, count_ = 0;
 };
 
 traffic::Frame udp_frame(const conf::MacAddress& dst_mac, uint32_t src_ip, uint32_t dst_ip,
@@ -287,13 +474,18 @@ int run(const Options& o, int argc, char** argv) {
   traffic::OrderFlowSpec spec = o.flow;
   spec.username = client->username;
   spec.password = client->password;
-  const traffic::OrderFlow flow = traffic::generate_order_flow(spec);
+  if (o.flood_ms != 0) spec.orders = 1;  // only its Login is sent; the flood makes the orders
+  traffic::OrderFlow flow = traffic::generate_order_flow(spec);
+  if (o.flood_ms != 0) flow.datagrams.resize(1);  // the Login
 
   traffic::VenueConfig vc;
   vc.session.session = proto::make_ufo_session("VENUE00001");
   vc.session.username = proto::make_ufo_username(venue->username);
   vc.session.password = proto::make_ufo_password(venue->password);
   vc.reject_token_prefix = "";
+  if (o.flood_ms != 0)
+    vc.max_orders =
+        static_cast<uint32_t>(std::min<uint64_t>(o.pps * o.flood_ms / 1000 + 1024, UINT32_MAX / 4));
   for (const auto& in : spec.instruments)
     vc.instruments.push_back({proto::make_stock(in.symbol), in.reference_price});
   traffic::VenueSim sim(vc);
@@ -303,7 +495,8 @@ int run(const Options& o, int argc, char** argv) {
   if (rte_eal_init(static_cast<int>(eal.size()), eal.data()) < 0)
     throw std::runtime_error("EAL init failed");
   const uint16_t port = 0;
-  rte_mempool* pool = rte_pktmbuf_pool_create("venue_pool", 8191, 256, 0, 2176, SOCKET_ID_ANY);
+  rte_mempool* pool =
+      rte_pktmbuf_pool_create("venue_pool", o.flood_ms ? 32767 : 8191, 256, 0, 2176, SOCKET_ID_ANY);
   rte_eth_conf ec{};
   if (pool == nullptr || rte_eth_dev_configure(port, 1, 1, &ec) != 0 ||
       rte_eth_rx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr, pool) != 0 ||
@@ -331,16 +524,34 @@ int run(const Options& o, int argc, char** argv) {
   const uint64_t hz = rte_get_tsc_hz();
   const auto ns_now = [&] { return rte_rdtsc() * 1'000'000'000 / hz; };
   const uint64_t start = rte_rdtsc();
-  const uint64_t deadline = start + hz * 60;
+  const uint64_t deadline = start + hz * (60 + o.flood_ms / 1000);
   uint64_t next_hb = 0, flow_start = 0, last_rx_client = 0, done_at = 0;
   size_t next = 0;
   bool published = false;
   std::vector<session::TxDatagram> venue_out;
   rte_mbuf* rx[32];
+  std::unique_ptr<Flood> flood;
+  if (o.flood_ms != 0)
+    flood = std::make_unique<Flood>(o, pool, spec.instruments, appliance_mac, appliance_ip,
+                                    client->match.udp_dst);
+  bool flooding = flood != nullptr;  // until the flood has handed the port its last order
   const auto send_venue_out = [&](const session::Endpoint& to) {
-    for (const session::TxDatagram& d : venue_out)
-      link.send(
-          udp_frame(to.mac, venue->server_ipv4, to.ip, venue->server_udp, to.port, d.bytes, d.len));
+    rte_mbuf* out[kMaxBurst];
+    uint16_t n = 0;
+    for (const session::TxDatagram& d : venue_out) {
+      rte_mbuf* m = link.udp_mbuf(to.mac, venue->server_ipv4, to.ip, venue->server_udp, to.port,
+                                  d.bytes, d.len);
+      if (m == nullptr) {
+        ++link.unsent;
+        continue;
+      }
+      out[n++] = m;
+      if (n == kMaxBurst) {
+        link.send_burst(out, n);
+        n = 0;
+      }
+    }
+    if (n != 0) link.send_burst(out, n);
     venue_out.clear();
   };
   session::Endpoint appliance_venue_ep{appliance_mac, appliance_ip, venue->match.udp_dst};
@@ -361,6 +572,8 @@ int run(const Options& o, int argc, char** argv) {
     // The client starts once the appliance is logged in at the venue and has had a moment to
     // apply the market data.
     if (flow_start == 0 && sim.session().logged_in()) flow_start = tsc + hz / 2;
+    if (flooding && next == flow.datagrams.size() && client_side.logins_accepted != 0)
+      flooding = flood->step(port, tsc, hz);
     if (flow_start != 0 && tsc >= flow_start) {
       const uint64_t due = (tsc - flow_start) * o.pps / hz + 1;
       while (next < flow.datagrams.size() && next < due) {
@@ -368,7 +581,7 @@ int run(const Options& o, int argc, char** argv) {
         link.send(udp_frame(appliance_mac, kClientIp, appliance_ip, kClientPort,
                             client->match.udp_dst, d.payload.data(), d.payload.size()));
         ++next;
-        if (next == 1) rte_delay_ms(50);  // the login first
+        if (next == 1 && !flood) rte_delay_ms(50);  // the login first
       }
     }
     const uint16_t n = rte_eth_rx_burst(port, 0, rx, 32);
@@ -399,20 +612,33 @@ int run(const Options& o, int argc, char** argv) {
       }
       rte_pktmbuf_free(rx[k]);
     }
-    if (next == flow.datagrams.size()) {
+    if (next == flow.datagrams.size() && !flooding) {
       if (done_at == 0) done_at = tsc;
-      const bool answered = client_side.answers() >= flow.truth.enters;
+      const uint64_t enters = flood ? flood->total() : flow.truth.enters;
+      const bool answered = client_side.answers() >= enters;
       const bool quiet = tsc - std::max(last_rx_client, done_at) >= hz * o.linger_ms / 1000;
       if ((answered && tsc - last_rx_client >= hz / 5) || quiet) break;
     }
     if (tsc > deadline) break;
-    if (n == 0) rte_delay_us_sleep(20);
+    if (n == 0 && !flooding) rte_delay_us_sleep(20);
   }
   if (pcap) pcap->close();
 
   nlohmann::json out;
   out["truth"] = flow.truth.to_json();
   out["sent"] = {{"datagrams", next}, {"frames", link.sent}, {"unsent", link.unsent}};
+  if (flood)
+    out["flood"] = {
+        {"offered_pps", o.pps},
+        {"orders", flood->total()},
+        {"sent", flood->sent},
+        {"breaching", flood->breaches()},
+        {"seconds", flood->seconds(hz)},
+        {"sent_pps",
+         flood->seconds(hz) > 0 ? static_cast<double>(flood->sent) / flood->seconds(hz) : 0.0},
+        {"bursts", flood->bursts_sent},
+        {"backpressure", flood->backpressure},
+        {"pool_empty", flood->pool_empty}};
   nlohmann::json by_type;
   for (int t = 0; t < 256; ++t)
     if (client_side.by_type[t])
@@ -442,8 +668,10 @@ int run(const Options& o, int argc, char** argv) {
   rte_eth_dev_stop(port);
   rte_eth_dev_close(port);
   rte_eal_cleanup();
+  const uint64_t enters = flood ? flood->total() : flow.truth.enters;
   const bool complete = next == flow.datagrams.size() && link.unsent == 0 &&
-                        client_side.answers() >= flow.truth.enters;
+                        (!flood || flood->sent == flood->total()) &&
+                        client_side.answers() >= enters;
   return complete ? 0 : 1;
 }
 
