@@ -217,7 +217,7 @@ TEST_F(Venue, RejectsOnDemandAndOnBadFields) {
   send(cases[0].o);
   EXPECT_TRUE(replies().empty());
   EXPECT_EQ(v.counts().rejected, 7u);
-  EXPECT_EQ(v.counts().rejected_by_reason['Z'], 2u);
+  EXPECT_EQ(v.counts().rejected_by_reason[static_cast<uint8_t>('Z')], 2u);
 }
 
 TEST_F(Venue, DuplicateTokensAndAFullTable) {
