@@ -134,6 +134,7 @@ int run_appliance(const Options& opts) {
     if (cfg.control.supervise) {
       plane = std::make_unique<control::ControlPlane>(rt, cfg, cfg.source_dir);
       wire_execution_control(rt, *plane);  // views, limits, execution budgets
+      wire_storage_budgets(rt, *plane);
       plane->start();
     }
     launch_workers(rt);

@@ -3,6 +3,8 @@
 #include "lcore/execution/execution_runtime.hpp"
 #include "src/risk/policy.hpp"
 #include "src/risk/snapshot.hpp"
+#include "storage/format.hpp"
+#include "storage/state.hpp"
 
 namespace sy {
 
@@ -50,6 +52,15 @@ json limits_view(const risk::Policy& p) {
 }
 
 }  // namespace
+
+void wire_storage_budgets(Runtime& rt, control::ControlPlane& plane) {
+  if (!rt.storage_state || !rt.storage_writer) return;
+  // Seed 000: "Market ingest: receive -> raw persist" and "Canonical: raw -> canonical persist".
+  const auto raw = static_cast<size_t>(storage::Stream::raw);
+  const auto canonical = static_cast<size_t>(storage::Stream::canonical);
+  plane.budgets().add("market_ingest", "raw_persist", &rt.storage_state->streams[raw].latency);
+  plane.budgets().add("canonical", "e2e", &rt.storage_state->streams[canonical].latency);
+}
 
 void wire_execution_control(Runtime& rt, control::ControlPlane& plane) {
   if (!rt.execution) return;

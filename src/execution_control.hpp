@@ -11,4 +11,7 @@ namespace sy {
 
 void wire_execution_control(Runtime& rt, control::ControlPlane& plane);
 
+// The store's receive-to-durable histograms under the seed-000 persistence budgets.
+void wire_storage_budgets(Runtime& rt, control::ControlPlane& plane);
+
 }  // namespace sy
