@@ -18,7 +18,7 @@ void put64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
 size_t put_option(uint8_t* p, uint16_t code, const void* value, uint16_t len) {
   put16(p, code);
   put16(p + 2, len);
-  std::memcpy(p + 4, value, len);
+  if (len != 0) std::memcpy(p + 4, value, len);  // an empty option may come with no value
   const uint32_t padded = pad4(len);
   std::memset(p + 4 + len, 0, padded - len);
   return 4 + padded;
