@@ -1233,6 +1233,11 @@ class Parser {
     read_int(m, "flush_age_us", c.flush_age_us);
     read_int(m, "backlog_hazard_mib", c.backlog_hazard_mib);
     read_int(m, "slow_completion_ms", c.slow_completion_ms);
+    if (const Entry* t = m.get("test")) {
+      const MapView tm(t->value, where(*t), m.child("test"), "storage.test");
+      read_int(tm, "stall_after_ms", c.test_stall_after_ms);
+      read_int(tm, "stall_ms", c.test_stall_ms);
+    }
     if (c.buffers < c.queue_depth + 2) {
       const Entry* b = m.get("buffers");
       fail(b ? where(*b) : m.at(), m.child("buffers"),
@@ -1750,6 +1755,10 @@ std::string dump_resolved(const Config& cfg) {
     emit_int(out, "flush_age_us", st.flush_age_us);
     emit_int(out, "backlog_hazard_mib", st.backlog_hazard_mib);
     emit_int(out, "slow_completion_ms", st.slow_completion_ms);
+    out << YAML::Key << "test" << YAML::Value << YAML::BeginMap;
+    emit_int(out, "stall_after_ms", st.test_stall_after_ms);
+    emit_int(out, "stall_ms", st.test_stall_ms);
+    out << YAML::EndMap;
     out << YAML::EndMap;
   }
 

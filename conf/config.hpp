@@ -259,6 +259,10 @@ struct StorageConfig {
   uint32_t flush_age_us = 1000;  // a busy stream writes a partial buffer this old
   uint32_t backlog_hazard_mib = 64;
   uint32_t slow_completion_ms = 100;
+  // Test hook (docs/storage.md): the writer stops reaping io_uring completions for stall_ms,
+  // stall_after_ms after its first poll, as a device that stops answering would. 0: off.
+  uint32_t test_stall_after_ms = 0;
+  uint32_t test_stall_ms = 0;
   SourceMark mark;
 };
 

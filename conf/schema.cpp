@@ -268,6 +268,13 @@ std::vector<SchemaKey> build_schema() {
                "Bytes appended but not yet durable over which the backlog hazard is raised."});
   k.push_back({"storage.slow_completion_ms", "integer", "100", "ms", "1..600000",
                "A write or sync outstanding longer than this is slow (backlog hazard)."});
+  k.push_back({"storage.test", "map", "{}", "", "",
+               "Test hooks that stall the io layer for real; never set them in production."});
+  k.push_back({"storage.test.stall_after_ms", "integer", "0", "ms", "0..3600000",
+               "Test only: the writer stops reaping io_uring completions this long after its "
+               "first poll; 0: off."});
+  k.push_back({"storage.test.stall_ms", "integer", "0", "ms", "0..3600000",
+               "Test only: how long completions go unreaped (the writes look stalled)."});
 
   // --- run ---------------------------------------------------------------------------------
   k.push_back(

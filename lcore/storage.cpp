@@ -267,6 +267,8 @@ void setup_storage(Runtime& rt, const conf::Config& cfg) {
   o.flush_age_ns = uint64_t{sc.flush_age_us} * 1000;
   o.backlog_hazard_bytes = uint64_t{sc.backlog_hazard_mib} << 20;
   o.slow_ns = uint64_t{sc.slow_completion_ms} * 1'000'000;
+  o.test_stall_after_ns = uint64_t{sc.test_stall_after_ms} * 1'000'000;
+  o.test_stall_ns = uint64_t{sc.test_stall_ms} * 1'000'000;
   for (const auto& p : cfg.ports) o.port_names.push_back(p.name);
   // Write buffers in hugepage memory (pinned: what io_uring registers stays put).
   o.alloc = [](size_t bytes, size_t align) -> void* {

@@ -45,6 +45,10 @@ struct Options {
   void (*release)(void* p) = nullptr;
   const SafetyState* safety = nullptr;            // read by retention; null: always NORMAL
   uint64_t housekeeping_period_ns = 100'000'000;  // retention and free-space checks
+  // Test hook: completions go unreaped for test_stall_ns, test_stall_after_ns after the first
+  // poll (a device that stops answering). 0: off.
+  uint64_t test_stall_after_ns = 0;
+  uint64_t test_stall_ns = 0;
 };
 
 // Checks the relations between the settings; empty when fine.

@@ -486,6 +486,8 @@ void Writer::maybe_sync(StreamW& w, uint64_t now) {
 }
 
 uint32_t Writer::reap(uint64_t now) {
+  if (now >= stall_from_ns_ && now < stall_until_ns_) [[unlikely]]
+    return 0;  // test hook: the device "stops answering"
   io_uring_cqe* cqes[64];
   const unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, 64);
   for (unsigned i = 0; i < n; ++i) {
@@ -640,6 +642,10 @@ void Writer::publish(StreamW& w, uint64_t now) {
 }
 
 uint32_t Writer::poll(uint64_t now) {
+  if (opts_.test_stall_ns != 0 && stall_until_ns_ == 0) {
+    stall_from_ns_ = now + opts_.test_stall_after_ns;
+    stall_until_ns_ = stall_from_ns_ + opts_.test_stall_ns;
+  }
   uint32_t work = reap(now);
   for (StreamW& w : streams_) {
     if (!w.enabled) continue;

@@ -188,6 +188,8 @@ class Writer {
   static Unpersisted reason_of(int err);
 
   Options opts_;
+  uint64_t stall_from_ns_ = 0;  // test hook window (options.hpp), set at the first poll
+  uint64_t stall_until_ns_ = 0;
   StorageState& state_;
   std::unique_ptr<Housekeeper> hk_;
   io_uring ring_{};

@@ -198,6 +198,40 @@ TEST_F(StorageAppliance, KillNineUnderLoadLosesNothingBelowTheDurableWatermark) 
   }
 }
 
+// Issue 6's storage stall, injected in the io layer (storage.test): the writer stops reaping
+// completions, its writes look stalled, the backlog hazard rises and the control lcore moves the
+// appliance to SAFE; when the device "answers" again nothing was lost.
+TEST_F(StorageAppliance, StalledCompletionsRaiseTheBacklogHazardAndSafe) {
+  const fs::path store = dir / "store";
+  auto sets = live_sets();
+  sets.insert(sets.end(), {"storage.slow_completion_ms=50", "storage.test.stall_after_ms=300",
+                           "storage.test.stall_ms=1500"});
+  Background app(argv("stall", store, sets), dir / "stall.log");
+  nlohmann::json live;
+  bool backlog = false, safe = false;
+  for (int i = 0; i < 400 && !(backlog && safe); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (!fs::exists(dir / "stall.json")) continue;
+    try {
+      live = read_json(dir / "stall.json");
+    } catch (...) {
+      continue;  // caught mid-rewrite
+    }
+    backlog = backlog || live["storage"]["hazards"]["storage_backlog"].get<bool>();
+    safe = safe || (live.contains("control") && live["control"]["safety"]["mode"] == "SAFE");
+  }
+  EXPECT_TRUE(backlog) << live.dump();
+  EXPECT_TRUE(safe) << live.dump();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the stall
+  const Result r = app.stop(SIGTERM);
+  const nlohmann::json rep = read_json(dir / "stall.json");
+  // SAFE is latched (an operator relaxes it); the stall itself lost nothing the store took.
+  EXPECT_EQ(rep["control"]["safety"]["mode"], "SAFE");
+  for (const char* st : {"raw", "canonical"})
+    EXPECT_EQ(rep["storage"][st]["accepted"], rep["storage"][st]["persisted"]) << st;
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.out;
+}
+
 TEST_F(StorageAppliance, DiskFullRaisesTheHazardKeepsRunningAndCountsEveryLoss) {
   if (geteuid() != 0) {
     if (ci()) FAIL() << "the disk-full test mounts a loop device and needs root";
