@@ -151,8 +151,19 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
   const Result p =
       run(peer, dir / "venue.log", std::chrono::milliseconds(0), std::chrono::seconds(90));
   // While the appliance runs: the read-only views and the intraday limit change.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a fresh ledger snapshot
-  const Reply orders = http("GET", "/views/orders", kToken);
+  // The views read a snapshot the lcore republishes every 100 ms (in bounded steps): wait until
+  // one taken after the last answer shows the venue's resting orders (a loaded host is slow).
+  uint64_t resting = 0;
+  if (const size_t at = p.out.find('{'); at != std::string::npos)
+    resting = json::parse(p.out.substr(at))["venue"]["resting_orders"].get<uint64_t>();
+  Reply orders;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    orders = http("GET", "/views/orders", kToken);
+    if (orders.status == 200 && orders.body.contains("orders") &&
+        orders.body["orders"].size() == resting)
+      break;
+  }
   const Reply positions = http("GET", "/views/positions", kToken);
   const Reply exposure = http("GET", "/views/exposure", kToken);
   const Reply limits = http("GET", "/views/limits", kToken);
