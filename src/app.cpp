@@ -24,6 +24,7 @@
 #include "src/ops/notifier_thread.hpp"
 #include "src/risk/policy.hpp"
 #include "src/summary.hpp"
+#include "storage/state.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -37,6 +38,52 @@ namespace sy {
 namespace {
 
 std::atomic<int> g_signals{0};
+
+// The store's events (retention deletions and refusals, segment failures, recovery cuts) into the
+// audit trail: a non-EAL thread forwards what is new every 100 ms, and the rest at stop().
+class StorageAuditForwarder {
+ public:
+  StorageAuditForwarder(const Runtime& rt, control::ControlPlane* plane) : rt_(rt), plane_(plane) {
+    if (plane_ != nullptr && plane_->audit() != nullptr && rt_.storage_state)
+      thread_ = std::thread([this] { loop(); });
+  }
+  ~StorageAuditForwarder() { stop(); }
+  void stop() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    forward();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; }))
+      forward();
+  }
+  void forward() {
+    const std::vector<storage::StoreEvent> events = rt_.storage_state->events_copy();
+    for (; next_ < events.size(); ++next_) {
+      const storage::StoreEvent& e = events[next_];
+      if (e.kind.rfind("storage.", 0) != 0) continue;  // hazards: the control lcore audits them
+      const bool bad = e.kind.find("failed") != std::string::npos;
+      plane_->audit()->submit_api(
+          {e.kind, "appliance", bad ? "warning" : "info", e.time_ns, {{"detail", e.detail}}});
+    }
+  }
+
+  const Runtime& rt_;
+  control::ControlPlane* plane_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  size_t next_ = 0;
+};
 
 void on_signal(int) { g_signals.fetch_add(1); }
 
@@ -150,11 +197,13 @@ int run_appliance(const Options& opts) {
 
   Reporter reporter(rt, plane.get(), cfg.control.integrity_report, cfg.control.report_interval_ms);
   ops::NotifierThread notifier(rt);  // ops: READY/WATCHDOG/STOPPING to systemd, non-EAL thread
+  StorageAuditForwarder storage_audit(rt, plane.get());
   GateLog gate_log(rt.execution ? rt.execution->gate_results : nullptr, cfg.execution.gate_log);
   observe::OtlpExporter otlp(rt);  // observe: OTLP/HTTP metrics thread (off without endpoint)
   observe::DpdkObservability dpdk_obs(rt, otlp.enabled() ? &otlp.counters() : nullptr);  // observe
   const StopOutcome stop = run_control(rt, g_signals, plane.get());
   notifier.stop();  // ops
+  storage_audit.stop();
   reporter.stop();
   gate_log.stop();
   if (!gate_log.error().empty()) std::cerr << "switchyard: gate log: " << gate_log.error() << "\n";

@@ -69,6 +69,9 @@ void wire_execution_control(Runtime& rt, control::ControlPlane& plane) {
   plane.budgets().add("execution", "gate_decision", &x.latency.rx_to_decision);
   plane.budgets().add("execution", "sent", &x.latency.rx_to_tx);
   plane.budgets().add("execution", "result", &x.latency.relay);
+  // "Risk snapshot input -> exposure computed": the gate reads the market snapshot and computes
+  // the order's exposure inside its decision, so the decision latency is that stage.
+  plane.budgets().add("risk_snapshot", "e2e", &x.latency.rx_to_decision);
 
   plane.add_view("orders", [&x] {
     risk::LedgerSnapshot s;

@@ -26,7 +26,11 @@ const std::vector<std::string>& audit_event_names() {
       "safety.unknown", "safety.state.restored", "kill_switch.changed", "risk.limits.changed",
       "retention.authorization.changed", "control.command", "control.auth.failed",
       "control.request.rejected", "appliance.start", "appliance.stop", "audit.dropped",
-      "audit.truncated_tail"};
+      "audit.truncated_tail",
+      // the store's own (storage/housekeeper.cpp), forwarded by the control side
+      "storage.retention.deleted", "storage.retention.refused", "storage.retention.failed",
+      "storage.segment.create_failed", "storage.segment.create_recovered",
+      "storage.segment.finish_failed", "storage.recovery.cut"};
   return names;
 }
 
@@ -222,7 +226,10 @@ bool AuditWriter::submit_control(AuditEvent e) {
 
 bool AuditWriter::submit_api(AuditEvent e) {
   if (e.time_ns == 0) e.time_ns = utc_now_ns();
-  if (!from_api_->try_push(std::move(e))) {
+  std::unique_lock<std::mutex> lock(api_mu_);
+  const bool pushed = from_api_->try_push(std::move(e));
+  lock.unlock();
+  if (!pushed) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }

@@ -78,7 +78,8 @@ class AuditWriter {
 
   // Producer A: the control lcore (and the main thread before launch and after stop).
   bool submit_control(AuditEvent e);
-  // Producer B: the HTTP thread.
+  // Producer B: the non-EAL side threads (HTTP, the storage event forwarder), serialised by a
+  // mutex so the queue keeps one producer.
   bool submit_api(AuditEvent e);
 
   // Writes everything queued and stops the thread.
@@ -102,6 +103,7 @@ class AuditWriter {
   uint64_t dropped_reported_ = 0;
   std::vector<AuditEvent> pending_start_;  // what the constructor found (torn tail)
   std::unique_ptr<SpscQueue<AuditEvent, kQueue>> from_control_, from_api_;
+  std::mutex api_mu_;  // never taken by an lcore
   std::atomic<uint64_t> written_{0}, dropped_{0}, write_failures_{0};
   std::atomic<bool> stopping_{false};
   std::mutex mu_;  // only for the writer's sleep: producers never take it

@@ -250,7 +250,8 @@ TEST_F(StorageAppliance, DiskFullRaisesTheHazardKeepsRunningAndCountsEveryLoss) 
   } unmount{mnt};
   const fs::path store = mnt / "store";
   auto sets = live_sets();
-  sets.insert(sets.end(), {"storage.segment_mib=4", "storage.reserve_mib=1"});
+  sets.insert(sets.end(), {"storage.segment_mib=4", "storage.reserve_mib=1",
+                           "control.audit_log=" + (dir / "audit.jsonl").string()});
   Background app(argv("full", store, sets), dir / "full.log");
   // Wait until the store is full and the appliance drops, then keep it running a little more.
   nlohmann::json live;
@@ -277,6 +278,12 @@ TEST_F(StorageAppliance, DiskFullRaisesTheHazardKeepsRunningAndCountsEveryLoss) 
   for (const auto& e : rep["events"])
     audited = audited || e["kind"] == "storage.segment.create_failed";
   EXPECT_TRUE(audited);
+  // ... and the store's event reached the hash-chained audit trail, which verifies.
+  EXPECT_NE(slurp(dir / "audit.jsonl").find("\"storage.segment.create_failed\""),
+            std::string::npos);
+  const Result verify = run({env("SWITCHYARD_AUDIT_BIN"), "verify", (dir / "audit.jsonl").string()},
+                            dir / "audit-verify.log");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
   // Exact books: every record handed to storage is persisted or counted, and what is counted
   // persisted is exactly what the store holds.
   std::string error;
