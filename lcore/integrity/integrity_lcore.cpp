@@ -74,24 +74,10 @@ void FeedSink::request(const uint8_t session[10], uint64_t first, uint16_t count
   uint8_t* p = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kLen));
   RTE_VERIFY(p != nullptr);
   const conf::MacAddress dst = unpack_mac(mac);
-  std::memcpy(p, dst.data(), 6);
-  std::memcpy(p + 6, f.src_mac.data(), 6);
-  net::store_be16(p + 12, net::kEtherTypeIpv4);
-  uint8_t* ip = p + net::kEtherHeaderLen;
-  std::memset(ip, 0, net::kIpv4MinHeaderLen);
-  ip[0] = 0x45;
-  net::store_be16(ip + 2, kLen - net::kEtherHeaderLen);
-  ip[6] = 0x40;  // DF
-  ip[8] = 64;
-  ip[9] = net::kIpProtoUdp;
-  net::store_be32(ip + 12, f.src_ipv4);
-  net::store_be32(ip + 16, f.cfg.retransmit->server_ipv4);
-  net::store_be16(ip + 10, net::inet_checksum(ip, net::kIpv4MinHeaderLen));
-  uint8_t* udp = ip + net::kIpv4MinHeaderLen;
-  net::store_be16(udp, f.src_udp);
-  net::store_be16(udp + 2, f.cfg.retransmit->server_udp);
-  net::store_be16(udp + 4, net::kUdpHeaderLen + proto::kMoldRequestLen);
-  net::store_be16(udp + 6, 0);  // UDP checksum optional over IPv4
+  net::write_udp4_headers(p, dst.data(), f.src_mac.data(), f.src_ipv4,
+                          f.cfg.retransmit->server_ipv4, f.src_udp, f.cfg.retransmit->server_udp,
+                          proto::kMoldRequestLen);
+  uint8_t* udp = p + net::kEtherHeaderLen + net::kIpv4MinHeaderLen;
   proto::MoldRequest req;
   std::memcpy(req.session.bytes, session, proto::kMoldSessionLen);
   req.sequence = first;
