@@ -1,6 +1,13 @@
 #include "drivers/eal_args.hpp"
 
 #include <sched.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <fstream>
@@ -64,6 +71,39 @@ std::string vdev_arg(const conf::PortConfig& port) {
 }
 
 }  // namespace
+
+std::vector<std::string> remove_stale_memif_sockets(const conf::Config& cfg) {
+  std::vector<std::string> removed;
+  for (const auto& port : cfg.ports) {
+    if (port.device.rfind("net_memif", 0) != 0) continue;
+    const auto arg = [&](const char* key, const char* fallback) {
+      for (const auto& [k, v] : port.args)
+        if (k == key) return v;
+      return std::string(fallback);
+    };
+    // DPDK 22.11 defaults: role client, socket /run/memif.sock, abstract namespace.
+    const std::string role = arg("role", "client");
+    if ((role != "server" && role != "master") || arg("socket-abstract", "yes") != "no") continue;
+    const std::string path = arg("socket", "/run/memif.sock");
+    struct stat st {};
+    sockaddr_un addr{};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode) ||
+        path.size() >= sizeof addr.sun_path)
+      continue;
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    const bool refused =
+        ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 &&
+        errno == ECONNREFUSED;
+    ::close(fd);
+    if (refused && ::unlink(path.c_str()) == 0)
+      removed.push_back("port " + port.name + ": removed the stale memif socket " + path +
+                        " (nobody listens on it: left by a run that did not stop cleanly)");
+  }
+  return removed;
+}
 
 EalPlan derive_eal_args(const conf::Config& cfg, const HostFacts& host) {
   EalPlan plan;

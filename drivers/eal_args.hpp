@@ -34,4 +34,11 @@ struct EalPlan {
 // CPU that does not exist here, or hugepages: on without free hugepages.
 EalPlan derive_eal_args(const conf::Config& cfg, const HostFacts& host);
 
+// A memif server port on a filesystem socket (socket-abstract=no) cannot start while the socket
+// file of a run that did not stop cleanly is still there ("Address already in use"). Removes
+// such a file when nobody accepts connections on it; leaves it when something does (another
+// process serves it: the probe then fails with DPDK's own message). Returns one line per file
+// removed, for the log.
+std::vector<std::string> remove_stale_memif_sockets(const conf::Config& cfg);
+
 }  // namespace sy::drivers

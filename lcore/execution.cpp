@@ -371,6 +371,8 @@ class ExecutionLcore {
     for (size_t i = 0; i < exec::kRouterCounterCount; ++i) x_.router_counters[i].set(c[i]);
     x_.venue_up.store(router_.venue().state() == session::ClientState::active,
                       std::memory_order_relaxed);
+    x_.venue_ready.store(router_.venue_ready(), std::memory_order_relaxed);
+    x_.orphans_open.store(router_.orphans_open(), std::memory_order_relaxed);
   }
 
   struct Pending {

@@ -224,6 +224,11 @@ void build_execution(Runtime& rt, const conf::Config& cfg) {
     }
   }
   rc.gate.capacity.orders = cfg.execution.max_orders;
+  // Orders of earlier runs the venue may still hold: as many as a run can have.
+  rc.orphan_capacity = cfg.execution.max_orders;
+  // The control plane replaces it with the persisted run number (wire_execution_control);
+  // without one, the clock's seconds still differ from run to run.
+  rc.token_epoch = static_cast<uint64_t>(time(nullptr));
   rc.gate.capacity.positions = cfg.execution.max_positions;
   rc.gate.tsc_hz = rt.tsc_hz;
   rc.gate.read_tsc = &tsc_now;

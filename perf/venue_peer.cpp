@@ -59,7 +59,7 @@ using namespace sy;
 constexpr const char* kTool = "switchyard-venue";
 constexpr const char* kUsage =
     "usage: switchyard-venue --config FILE [--set k=v ...] [--orders N] [--seed S] [--pps R]\n"
-    "           [--client-pcap OUT.pcap] [--linger-ms MS]\n"
+    "           [--client-pcap OUT.pcap] [--linger-ms MS] [--stay-ms MS]\n"
     "           [--flood-ms MS [--burst N] [--breach-percent P]] -- EAL arguments (one port)\n";
 
 constexpr conf::MacAddress kPeerMac = {0x02, 0x53, 0x59, 0x00, 0x00, 0x09};
@@ -76,6 +76,10 @@ struct Options {
   uint64_t pps = 20'000;
   std::string client_pcap;
   uint64_t linger_ms = 2000;
+  // After the flow is answered, keep serving the venue session this long, re-opening the link
+  // when the appliance goes away (a restart test kills and restarts it meanwhile); ends early,
+  // a second later, once the link came back and no order rests at the venue any more.
+  uint64_t stay_ms = 0;
   uint64_t flood_ms = 0;  // 0: the scripted order flow
   uint32_t burst = 32;
   uint32_t breach_percent = 0;
@@ -109,6 +113,8 @@ Options parse(int argc, char** argv) {
       o.client_pcap = args.value();
     else if (a == "--linger-ms")
       o.linger_ms = args.u64();
+    else if (a == "--stay-ms")
+      o.stay_ms = args.u64();
     else if (a == "--flood-ms")
       o.flood_ms = args.u64();
     else if (a == "--burst")
@@ -121,6 +127,7 @@ Options parse(int argc, char** argv) {
   if (!o.help && o.config.empty()) throw traffic::cli::UsageError("--config is required");
   if (!o.help && (o.pps == 0 || o.pps > 100'000'000))
     throw traffic::cli::UsageError("--pps must be in 1..100000000");
+  if (o.stay_ms > 600'000) throw traffic::cli::UsageError("--stay-ms must be at most 600000");
   if (o.flood_ms > 600'000) throw traffic::cli::UsageError("--flood-ms must be at most 600000");
   if (o.burst == 0 || o.burst > kMaxBurst)
     throw traffic::cli::UsageError("--burst must be in 1..32");
@@ -524,8 +531,10 @@ int run(const Options& o, int argc, char** argv) {
   const uint64_t hz = rte_get_tsc_hz();
   const auto ns_now = [&] { return rte_rdtsc() * 1'000'000'000 / hz; };
   const uint64_t start = rte_rdtsc();
-  const uint64_t deadline = start + hz * (60 + o.flood_ms / 1000);
+  const uint64_t deadline = start + hz * (60 + o.flood_ms / 1000 + o.stay_ms / 1000);
   uint64_t next_hb = 0, flow_start = 0, last_rx_client = 0, done_at = 0;
+  uint64_t stay_from = 0, resting_after_flow = 0, link_drops = 0, next_reopen = 0, flat_since = 0;
+  bool link_was_up = true;
   size_t next = 0;
   bool published = false;
   std::vector<session::TxDatagram> venue_out;
@@ -568,6 +577,22 @@ int run(const Options& o, int argc, char** argv) {
       }
       sim.poll(now, venue_out);
       send_venue_out(appliance_venue_ep);
+      if (stay_from != 0) {
+        // The memif client does not reconnect by itself: re-open the port while it is down.
+        rte_eth_link l{};
+        rte_eth_link_get_nowait(port, &l);
+        if (l.link_status == RTE_ETH_LINK_DOWN) {
+          link_drops += link_was_up;
+          link_was_up = false;
+          if (tsc >= next_reopen) {
+            next_reopen = tsc + hz;
+            rte_eth_dev_stop(port);
+            rte_eth_dev_start(port);
+          }
+        } else {
+          link_was_up = true;
+        }
+      }
     }
     // The client starts once the appliance is logged in at the venue and has had a moment to
     // apply the market data.
@@ -617,7 +642,19 @@ int run(const Options& o, int argc, char** argv) {
       const uint64_t enters = flood ? flood->total() : flow.truth.enters;
       const bool answered = client_side.answers() >= enters;
       const bool quiet = tsc - std::max(last_rx_client, done_at) >= hz * o.linger_ms / 1000;
-      if ((answered && tsc - last_rx_client >= hz / 5) || quiet) break;
+      const bool finished = (answered && tsc - last_rx_client >= hz / 5) || quiet;
+      if (finished && o.stay_ms == 0) break;
+      if (finished && stay_from == 0) {
+        stay_from = tsc;
+        resting_after_flow = sim.resting_orders();
+        std::fprintf(
+            stderr, "switchyard-venue: flow answered, %lu orders resting, staying %lu ms\n",
+            static_cast<unsigned long>(resting_after_flow), static_cast<unsigned long>(o.stay_ms));
+      }
+      if (stay_from != 0 && tsc - stay_from >= hz * o.stay_ms / 1000) break;
+      if (stay_from != 0 && link_drops != 0 && flat_since == 0 && sim.resting_orders() == 0)
+        flat_since = tsc;
+      if (flat_since != 0 && tsc - flat_since >= hz) break;
     }
     if (tsc > deadline) break;
     if (n == 0 && !flooding) rte_delay_us_sleep(20);
@@ -650,6 +687,13 @@ int run(const Options& o, int argc, char** argv) {
                    {"executed_shares", client_side.executed_shares},
                    {"by_type", by_type}};
   const traffic::VenueCounts& vcn = sim.counts();
+  if (o.stay_ms != 0)
+    out["stay"] = {
+        {"resting_after_flow", resting_after_flow},
+        {"link_drops", link_drops},
+        {"venue_logins", sim.session().counters()[session::SessionCounter::logins_accepted]},
+        {"venue_login_repeats", sim.session().counters()[session::SessionCounter::login_repeats]},
+        {"venue_retransmitted", sim.session().counters()[session::SessionCounter::retransmitted]}};
   out["venue"] = {{"logged_in", sim.session().logged_in()},
                   {"enters", vcn.enters},
                   {"accepted", vcn.accepted},

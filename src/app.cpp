@@ -162,6 +162,8 @@ int run_appliance(const Options& opts) {
     return kExitConfigError;
   }
   if (!plan.warning.empty()) std::cerr << "switchyard: warning: " << plan.warning << "\n";
+  for (const std::string& note : drivers::remove_stale_memif_sockets(cfg))
+    std::cerr << "switchyard: " << note << "\n";
 
   std::vector<char*> argv;
   for (auto& a : plan.args) argv.push_back(a.data());

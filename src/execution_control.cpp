@@ -65,6 +65,7 @@ void wire_storage_budgets(Runtime& rt, control::ControlPlane& plane) {
 void wire_execution_control(Runtime& rt, control::ControlPlane& plane) {
   if (!rt.execution) return;
   exec::ExecutionRuntime& x = *rt.execution;
+  x.router->set_token_epoch(plane.run_epoch());  // before launch: no token exists yet
 
   plane.budgets().add("execution", "gate_decision", &x.latency.rx_to_decision);
   plane.budgets().add("execution", "sent", &x.latency.rx_to_tx);
@@ -124,6 +125,21 @@ void wire_execution_control(Runtime& rt, control::ControlPlane& plane) {
                           {"executed_shares", t.executed_shares}});
     }
     return json{{"generation", s.generation}, {"accounts", accounts}};
+  });
+  // The venue session and cancel-on-connect, from what the lcore publishes every timer tick.
+  plane.add_view("venue", [&x] {
+    const auto counter = [&x](exec::RouterCounter c) {
+      return x.router_counters[static_cast<size_t>(c)].get();
+    };
+    return json{{"logged_in", x.venue_up.load(std::memory_order_relaxed)},
+                {"ready", x.venue_ready.load(std::memory_order_relaxed)},
+                {"token_epoch", x.router->token_epoch()},
+                {"earlier_run_orders",
+                 {{"found", counter(exec::RouterCounter::orphans_found)},
+                  {"cancels_sent", counter(exec::RouterCounter::orphan_cancels)},
+                  {"closed", counter(exec::RouterCounter::orphans_closed)},
+                  {"open", x.orphans_open.load(std::memory_order_relaxed)},
+                  {"untracked", counter(exec::RouterCounter::orphan_overflow)}}}};
   });
   // The policy object lives in the exchange; the HTTP thread is its only installer.
   plane.add_view("limits", [&x] { return limits_view(x.policies->latest()); });

@@ -42,6 +42,14 @@ nlohmann::json execution_report(const Runtime& rt) {
   j["gate"]["results_unlogged"] = x.gate_results_unlogged.get();
   j["no_mbuf"] = x.no_mbuf.get();
   j["venue_up"] = x.venue_up.load(std::memory_order_relaxed);
+  j["venue_ready"] = x.venue_ready.load(std::memory_order_relaxed);
+  j["token_epoch"] = r.token_epoch();
+  // Cancel-on-connect: orders of earlier runs the venue still held after a restart.
+  j["orphans"] = {{"found", counters["orphans_found"]},
+                  {"cancels_sent", counters["orphan_cancels"]},
+                  {"closed", counters["orphans_closed"]},
+                  {"open", x.orphans_open.load(std::memory_order_relaxed)},
+                  {"untracked", counters["orphan_overflow"]}};
 
   // The ledger is the execution lcore's; read it only once that lcore has stopped.
   bool stopped = true;
@@ -99,6 +107,16 @@ std::string execution_text(const nlohmann::json& j) {
                 c["rejected"].get<unsigned long>(), c["ignored"].get<unsigned long>(),
                 c["venue_messages"].get<unsigned long>(), c["relayed"].get<unsigned long>());
   out += line;
+  if (const auto& o = j["orphans"]; o["found"].get<uint64_t>() + o["untracked"].get<uint64_t>()) {
+    std::snprintf(
+        line, sizeof line,
+        "earlier run: %lu orders found open at the venue, %lu closed, %lu still open, "
+        "%lu untracked%s\n",
+        o["found"].get<unsigned long>(), o["closed"].get<unsigned long>(),
+        o["open"].get<unsigned long>(), o["untracked"].get<unsigned long>(),
+        o["open"].get<uint64_t>() + o["untracked"].get<uint64_t>() ? "  CHECK VENUE" : "");
+    out += line;
+  }
   if (j.contains("ledger")) {
     const auto& l = j["ledger"];
     std::snprintf(line, sizeof line,

@@ -56,6 +56,8 @@ struct ExecutionRuntime {
   // Router counters published by the lcore every timer tick (the router's are plain words).
   Counter router_counters[kRouterCounterCount];
   std::atomic<bool> venue_up{false};
+  std::atomic<bool> venue_ready{false};   // logged in and caught up with the session's replay
+  std::atomic<uint32_t> orphans_open{0};  // earlier-run orders open at the venue, cancels sent
 };
 
 }  // namespace sy::exec

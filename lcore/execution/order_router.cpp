@@ -6,22 +6,23 @@ namespace {
 constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 }
 
-// "SY" + the slot in 12 base-36 digits: 36^12 > 2^62, every slot fits.
-void venue_token(uint32_t slot, char out[risk::kTokenBytes]) {
+void venue_token(uint64_t epoch, uint32_t slot, char out[risk::kTokenBytes]) {
   out[0] = 'S';
   out[1] = 'Y';
   uint64_t v = slot;
-  for (size_t i = 0; i < kVenueTokenDigits; ++i) {
+  for (size_t i = 0; i < kVenueTokenSlotDigits; ++i, v /= 36)
     out[risk::kTokenBytes - 1 - i] = kDigits[v % 36];
-    v /= 36;
-  }
+  v = epoch % kVenueTokenEpochs;
+  for (size_t i = 0; i < kVenueTokenEpochDigits; ++i, v /= 36)
+    out[2 + kVenueTokenEpochDigits - 1 - i] = kDigits[v % 36];
 }
 
-bool venue_token_slot(const char token[risk::kTokenBytes], uint32_t& slot) {
-  if (token[0] != 'S' || token[1] != 'Y') return false;
-  uint64_t v = 0;
-  for (size_t i = 2; i < risk::kTokenBytes; ++i) {
-    const char c = token[i];
+namespace {
+
+bool base36(const char* p, size_t n, uint64_t& v) {
+  v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const char c = p[i];
     uint64_t d;
     if (c >= '0' && c <= '9')
       d = static_cast<uint64_t>(c - '0');
@@ -31,13 +32,28 @@ bool venue_token_slot(const char token[risk::kTokenBytes], uint32_t& slot) {
       return false;
     v = v * 36 + d;
   }
-  if (v >= risk::kNoSlot) return false;
-  slot = static_cast<uint32_t>(v);
   return true;
 }
 
+}  // namespace
+
+TokenOwner venue_token_owner(const char token[risk::kTokenBytes], uint64_t epoch, uint32_t& slot) {
+  uint64_t e = 0, s = 0;
+  if (token[0] != 'S' || token[1] != 'Y' || !base36(token + 2, kVenueTokenEpochDigits, e) ||
+      !base36(token + 2 + kVenueTokenEpochDigits, kVenueTokenSlotDigits, s) || s >= risk::kNoSlot)
+    return TokenOwner::not_ours;
+  if (e != epoch % kVenueTokenEpochs) return TokenOwner::earlier_run;
+  slot = static_cast<uint32_t>(s);
+  return TokenOwner::this_run;
+}
+
 OrderRouter::OrderRouter(const RouterConfig& cfg, risk::PolicyExchange& policies)
-    : venue_(cfg.venue), gate_(policies, cfg.gate), out_(std::make_unique<session::Output>()) {
+    : venue_(cfg.venue),
+      gate_(policies, cfg.gate),
+      out_(std::make_unique<session::Output>()),
+      orphans_(cfg.orphan_capacity),
+      epoch_(cfg.token_epoch % kVenueTokenEpochs),
+      orphan_retry_ns_(cfg.orphan_cancel_retry_ns) {
   for (const ClientSessionSpec& c : cfg.clients) clients_.push_back(std::make_unique<Client>(c));
 }
 

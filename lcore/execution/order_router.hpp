@@ -3,8 +3,14 @@
 // risk gate, the fills ledger and the token mapping between them.
 //
 // A client's OUCH order passes the gate and goes to the venue under a venue token that encodes
-// the ledger slot of the order ("SY" + 12 base-36 digits): the venue's answers find their order
-// with no lookup, and clients can never collide with each other at the venue. Answers go back to
+// the run and the ledger slot of the order ("SY" + 6 + 6 base-36 digits): the venue's answers
+// find their order with no lookup, clients can never collide with each other at the venue, and
+// a restarted appliance never reuses a token of its earlier runs on the same venue session.
+//
+// Cancel-on-connect: after each venue login the router catches up with everything the venue
+// session sent (UFO retransmission), learns from it which orders of earlier runs are still open
+// (orphan_orders.hpp), and cancels each one once the replay is complete. New orders wait (are
+// rejected as venue down) until then. Answers go back to
 // the right client as its own sequenced UFO data with its own token. Rejected orders are
 // answered with OUCH Rejected and the reason code of the failing check.
 //
@@ -24,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "lcore/execution/orphan_orders.hpp"
 #include "src/common/histogram.hpp"
 #include "src/common/safety.hpp"
 #include "src/proto/ouch42.hpp"
@@ -57,6 +64,11 @@ struct RouterConfig {
   std::vector<ClientSessionSpec> clients;
   session::ClientConfig venue;
   risk::GateConfig gate;
+  // This run's number (persisted, strictly increasing across restarts): part of every venue
+  // token, so that tokens of earlier runs are recognised as theirs.
+  uint64_t token_epoch = 0;
+  uint32_t orphan_capacity = 1u << 16;              // orders of earlier runs tracked, power of two
+  uint64_t orphan_cancel_retry_ns = 1'000'000'000;  // re-send a cancel still unanswered
 };
 
 // X(name, what): counters of the router (single writer: the execution lcore).
@@ -75,7 +87,13 @@ struct RouterConfig {
   X(relayed, "venue messages relayed to their client")                                         \
   X(relay_no_client, "venue messages whose client is not logged in (kept for retransmission)") \
   X(broadcast, "venue system events relayed to every client")                                  \
-  X(emergency_cancels, "cancels sent for open orders on EMERGENCY_STOP")
+  X(emergency_cancels, "cancels sent for open orders on EMERGENCY_STOP")                       \
+  X(replay_rejected, "new orders rejected while the venue session replays (as venue down)")    \
+  X(orphan_messages, "venue messages for orders of an earlier run (not relayed)")              \
+  X(orphans_found, "orders of an earlier run found open at the venue")                         \
+  X(orphan_cancels, "cancels sent for orders of an earlier run (cancel-on-connect, retried)")  \
+  X(orphans_closed, "orders of an earlier run the venue closed after the restart")             \
+  X(orphan_overflow, "venue messages for earlier-run orders beyond orphan_capacity (untracked)")
 
 enum class RouterCounter : uint8_t {
 #define SY_X(name, what) name,
@@ -93,10 +111,15 @@ inline constexpr const char* kRouterCounterNames[kRouterCounterCount] = {
 #undef SY_X
 };
 
-// Venue token <-> ledger slot.
-inline constexpr size_t kVenueTokenDigits = 12;
-void venue_token(uint32_t slot, char out[risk::kTokenBytes]);
-bool venue_token_slot(const char token[risk::kTokenBytes], uint32_t& slot);
+// Venue token <-> (run, ledger slot): "SY", the run's epoch modulo 36^6, the slot (< 36^6, and
+// execution.max_orders <= 2^24).
+inline constexpr size_t kVenueTokenEpochDigits = 6;
+inline constexpr size_t kVenueTokenSlotDigits = 6;
+inline constexpr uint64_t kVenueTokenEpochs = 2'176'782'336;  // 36^6
+void venue_token(uint64_t epoch, uint32_t slot, char out[risk::kTokenBytes]);
+enum class TokenOwner : uint8_t { this_run, earlier_run, not_ours };
+// Whose token it is; `slot` is set for this_run.
+TokenOwner venue_token_owner(const char token[risk::kTokenBytes], uint64_t epoch, uint32_t& slot);
 
 class OrderRouter {
  public:
@@ -130,6 +153,17 @@ class OrderRouter {
   const session::UfoServerSession& client(size_t i) const { return clients_[i]->ufo; }
   const std::string& client_name(size_t i) const { return clients_[i]->name; }
   const session::UfoClientSession& venue() const { return venue_; }
+  // Logged in at the venue and caught up with the session's replay: new orders may go.
+  bool venue_ready() const {
+    return venue_.state() == session::ClientState::active &&
+           venue_.next_expected() >= replay_until_;
+  }
+  // Orders of earlier runs still open at the venue (cancels sent, not yet confirmed).
+  uint32_t orphans_open() const { return orphans_.open(); }
+  uint64_t token_epoch() const { return epoch_; }
+  // Before the lcore starts (the control plane knows the persisted run number after the
+  // pipeline is built).
+  void set_token_epoch(uint64_t epoch) { epoch_ = epoch % kVenueTokenEpochs; }
   uint64_t counter(RouterCounter c) const { return counters_[static_cast<size_t>(c)]; }
   const uint64_t* counters() const { return counters_; }
 
@@ -161,11 +195,29 @@ class OrderRouter {
                         Sink& sink);
   template <typename Sink>
   void cancel_all_open(uint64_t now_ns, Sink& sink);
+  template <typename Sink>
+  void cancel_orphans(uint64_t now_ns, Sink& sink);
+  template <typename Sink>
+  void send_orphan_cancel(uint64_t now_ns, OrphanOrder& o, Sink& sink);
+  template <typename Sink>
+  void on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev, const proto::OuchToken& token,
+                       const proto::OuchToken* previous, Sink& sink);
+  template <typename Sink>
+  void after_venue_input(uint64_t now_ns, Sink& sink);
+  void to_venue_token(uint32_t slot, uint8_t* at) const {
+    venue_token(epoch_, slot, reinterpret_cast<char*>(at));
+  }
 
   std::vector<std::unique_ptr<Client>> clients_;
   session::UfoClientSession venue_;
   risk::Gate gate_;
   std::unique_ptr<session::Output> out_;  // ~27 KiB, reused by every call
+  OrphanOrders orphans_;
+  uint64_t epoch_ = 0;
+  uint64_t orphan_retry_ns_;
+  uint64_t next_orphan_scan_ns_ = 0;
+  uint32_t replay_until_ = 1;  // the venue's next sequence at our last login
+  bool reconciled_ = false;    // the replay since the last login is complete, cancels sent
   uint64_t safety_word_ = 0;
   uint64_t account_kill_ = 0;
   uint64_t counters_[kRouterCounterCount] = {};

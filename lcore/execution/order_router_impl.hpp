@@ -80,6 +80,12 @@ void OrderRouter::poll(uint64_t now_ns, Sink& sink) {
   venue_.poll(now_ns, *out_);
   send_out(*out_, Target{Target::Kind::venue, 0, {}}, sink);
   // A venue message delivered by poll() cannot happen: messages arrive only in datagrams.
+  // Cancels of earlier-run orders the venue has not confirmed yet go again (OUCH cancels are
+  // idempotent), one scan per retry interval.
+  if (reconciled_ && orphans_.open() != 0 && now_ns >= next_orphan_scan_ns_) {
+    next_orphan_scan_ns_ = now_ns + orphan_retry_ns_;
+    cancel_orphans(now_ns, sink);
+  }
 }
 
 template <typename Sink>
@@ -100,12 +106,44 @@ void OrderRouter::cancel_all_open(uint64_t now_ns, Sink& sink) {
   ledger.for_each_open([&](uint32_t slot, const risk::OrderEntry& o) {
     if (o.state != risk::OrderState::pending_new && o.state != risk::OrderState::live) return;
     proto::CancelOrder c{};
-    venue_token(slot, c.token.data());
+    venue_token(epoch_, slot, c.token.data());
     c.shares = 0;
     uint8_t msg[proto::kOuchMaxLen];
     const size_t n = proto::encode(c, msg, sizeof msg);
     if (send_venue(now_ns, msg, n, Stamp{}, sink)) count(RouterCounter::emergency_cancels);
   });
+  if (reconciled_) cancel_orphans(now_ns, sink);
+}
+
+template <typename Sink>
+void OrderRouter::cancel_orphans(uint64_t now_ns, Sink& sink) {
+  orphans_.for_each_open([&](OrphanOrder& o) {
+    if (o.cancel_ns != 0 && now_ns - o.cancel_ns < orphan_retry_ns_) return;
+    send_orphan_cancel(now_ns, o, sink);
+  });
+}
+
+template <typename Sink>
+void OrderRouter::send_orphan_cancel(uint64_t now_ns, OrphanOrder& o, Sink& sink) {
+  proto::CancelOrder c{};
+  std::memcpy(c.token.data(), o.token, risk::kTokenBytes);
+  c.shares = 0;
+  uint8_t msg[proto::kOuchMaxLen];
+  const size_t n = proto::encode(c, msg, sizeof msg);
+  if (send_venue(now_ns, msg, n, Stamp{}, sink)) {
+    o.cancel_ns = now_ns;
+    count(RouterCounter::orphan_cancels);
+  }
+}
+
+template <typename Sink>
+void OrderRouter::after_venue_input(uint64_t now_ns, Sink& sink) {
+  if (reconciled_ || !venue_ready()) return;
+  // Caught up: what the replay left open is what nobody in this run can close.
+  reconciled_ = true;
+  count(RouterCounter::orphans_found, orphans_.open());
+  next_orphan_scan_ns_ = now_ns + orphan_retry_ns_;
+  cancel_orphans(now_ns, sink);
 }
 
 template <typename Sink>
@@ -191,10 +229,12 @@ void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* m
     }
   }
 
-  // Nothing reaches a venue that is not logged in: new orders are answered at once (the
-  // client may send again), cancels wait for the client's re-send (OUCH makes them idempotent).
-  if (venue_.state() != session::ClientState::active) {
-    count(RouterCounter::venue_down);
+  // Nothing reaches a venue that is not logged in, or whose replay has not caught up (orders
+  // of an earlier run may still be open there): new orders are answered at once (the client
+  // may send again), cancels wait for the client's re-send (OUCH makes them idempotent).
+  if (!venue_ready()) {
+    count(venue_.state() == session::ClientState::active ? RouterCounter::replay_rejected
+                                                         : RouterCounter::venue_down);
     if (in.kind != risk::IntentKind::cancel)
       reject(now_ns, client, reject_token, 'O', rx_tsc, sink);
     return;
@@ -211,11 +251,11 @@ void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* m
         count(RouterCounter::ignored);
         return;
       }
-      venue_token(slot, reinterpret_cast<char*>(msg + detail::kTokenAt));
+      to_venue_token(slot, msg + detail::kTokenAt);
       if (m.type == proto::OuchClientType::replace_order) {
         const uint32_t existing = ledger.find(client, in.existing);
-        venue_token(existing, reinterpret_cast<char*>(msg + detail::kTokenAt));
-        venue_token(slot, reinterpret_cast<char*>(msg + detail::kReplacementTokenAt));
+        to_venue_token(existing, msg + detail::kTokenAt);
+        to_venue_token(slot, msg + detail::kReplacementTokenAt);
       }
       const Stamp stamp{Stamp::Stage::order, rx_tsc};
       if (whole_datagram && sink.forward_in_place(payload, payload_len, stamp)) {
@@ -306,9 +346,15 @@ session::Verdict OrderRouter::on_venue(uint64_t now_ns, const session::Endpoint&
   send_out(*out_, Target{Target::Kind::venue, 0, {}}, sink);
   for (uint32_t i = 0; i < out_->n_events; ++i) {
     const session::Event& e = out_->events[i];
-    if (e.kind == session::EventKind::message)
+    if (e.kind == session::EventKind::message) {
       on_venue_message(now_ns, e.data, e.len, rx_tsc, sink);
+    } else if (e.kind == session::EventKind::logged_in) {
+      // Everything the session sent before this login is replayed before new orders go.
+      replay_until_ = e.sequence;
+      reconciled_ = false;
+    }
   }
+  after_venue_input(now_ns, sink);
   return v;
 }
 
@@ -416,10 +462,17 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
   uint32_t slot = risk::kNoSlot;
   uint32_t prev_slot = risk::kNoSlot;
   const risk::Ledger& ledger = gate_.ledger();
-  if (!venue_token_slot(token->data(), slot) || slot >= ledger.order_capacity() ||
+  const TokenOwner owner = venue_token_owner(token->data(), epoch_, slot);
+  if (owner == TokenOwner::earlier_run) {
+    count(RouterCounter::orphan_messages);
+    if (ledger_event) on_orphan_event(now_ns, ev, *token, previous, sink);
+    return;
+  }
+  if (owner != TokenOwner::this_run || slot >= ledger.order_capacity() ||
       ledger.order(slot).state == risk::OrderState::empty ||
       (previous != nullptr &&
-       (!venue_token_slot(previous->data(), prev_slot) || prev_slot >= ledger.order_capacity()))) {
+       (venue_token_owner(previous->data(), epoch_, prev_slot) != TokenOwner::this_run ||
+        prev_slot >= ledger.order_capacity()))) {
     count(RouterCounter::venue_unknown_token);
     return;
   }
@@ -444,6 +497,53 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
   const size_t n = proto::encode(m, out, sizeof out);
   send_client(now_ns, client, out, n, stamp, sink);
   count(RouterCounter::relayed);
+}
+
+template <typename Sink>
+void OrderRouter::on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev,
+                                  const proto::OuchToken& token, const proto::OuchToken* previous,
+                                  Sink& sink) {
+  if (previous != nullptr) {
+    OrphanOrder* p = orphans_.find(previous->data());
+    if (p != nullptr && orphans_.close(*p) && p->cancel_ns != 0)
+      count(RouterCounter::orphans_closed);
+  }
+  OrphanOrder* o = ev.kind == risk::VenueEvent::Kind::accepted ||
+                           ev.kind == risk::VenueEvent::Kind::replaced ||
+                           ev.kind == risk::VenueEvent::Kind::rejected
+                       ? orphans_.upsert(token.data())
+                       : orphans_.find(token.data());
+  if (o == nullptr) {
+    // Accepted/Replaced beyond the table: an order we will not cancel. Executions or cancels of
+    // an order never seen opened need nothing.
+    if (ev.kind == risk::VenueEvent::Kind::accepted || ev.kind == risk::VenueEvent::Kind::replaced)
+      count(RouterCounter::orphan_overflow);
+    return;
+  }
+  bool closed = false;
+  switch (ev.kind) {
+    case risk::VenueEvent::Kind::accepted:
+    case risk::VenueEvent::Kind::replaced:
+      if (ev.dead || ev.shares == 0) {
+        closed = orphans_.close(*o);
+        break;
+      }
+      orphans_.set_open(*o, ev.shares);
+      // Opened after the replay (an order in flight when the earlier run stopped): cancel now.
+      if (reconciled_ && o->cancel_ns == 0) {
+        count(RouterCounter::orphans_found);
+        send_orphan_cancel(now_ns, *o, sink);
+      }
+      return;
+    case risk::VenueEvent::Kind::executed:
+    case risk::VenueEvent::Kind::canceled:
+      closed = orphans_.reduce(*o, ev.shares);
+      break;
+    case risk::VenueEvent::Kind::rejected:
+      closed = orphans_.close(*o);
+      break;
+  }
+  if (closed && o->cancel_ns != 0) count(RouterCounter::orphans_closed);
 }
 
 }  // namespace sy::exec

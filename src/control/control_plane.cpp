@@ -86,6 +86,10 @@ ControlPlane::ControlPlane(Runtime& rt, const conf::Config& cfg, const std::stri
     }
   }
   controller_.restore(restored, unclean, why);
+  // A new run number before anything runs: one more than the last run's, and never below the
+  // clock's seconds, so that losing the state file cannot bring an old number back.
+  const uint64_t now_s = utc_now_ns() / 1'000'000'000;
+  controller_.set_run_epoch(std::max(restored ? restored->run_epoch + 1 : 0, now_s));
   if (!c.state_file.empty()) {
     PersistedState running = controller_.snapshot(false);
     std::string error;

@@ -103,6 +103,8 @@ class ControlPlane final : public ControlHooks {
   };
   void add_action(const std::string& name, std::function<ActionResult(const nlohmann::json&)> fn);
   AuditWriter* audit() { return audit_.get(); }
+  // This run's number, persisted before anything runs (PersistedState::run_epoch).
+  uint64_t run_epoch() const { return controller_.run_epoch(); }
 
   // Registers the built-in histograms, starts the threads and the API. After build_pipeline.
   void start();

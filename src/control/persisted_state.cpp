@@ -49,6 +49,7 @@ std::optional<PersistedState> load_state(const std::string& path, std::string* e
     s.kill = j.at("kill").get<bool>();
     s.accounts_killed = j.at("accounts_killed").get<uint64_t>();
     s.clean = j.at("clean").get<bool>();
+    s.run_epoch = j.value("run_epoch", uint64_t{0});  // absent in files of older versions
     s.written_ns = j.at("written_ns").get<uint64_t>();
     return s;
   } catch (const std::exception& e) {
@@ -83,6 +84,7 @@ bool save_state_durable(const std::string& path, const PersistedState& s, std::s
   j["kill"] = s.kill;
   j["accounts_killed"] = s.accounts_killed;
   j["clean"] = s.clean;
+  j["run_epoch"] = s.run_epoch;
   j["written_ns"] = s.written_ns ? s.written_ns : utc_now_ns();
   const std::string text = j.dump(2) + "\n";
   const std::string tmp = path + ".tmp";

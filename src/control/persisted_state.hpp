@@ -31,6 +31,9 @@ struct PersistedState {
   bool kill = false;
   uint64_t accounts_killed = 0;
   bool clean = false;
+  // Numbers the runs, strictly increasing across restarts: the execution path puts it in every
+  // venue order token, so that a restarted appliance knows its earlier runs' orders apart.
+  uint64_t run_epoch = 0;
   uint64_t written_ns = 0;
 };
 

@@ -376,6 +376,7 @@ bool SafetyController::settle(uint64_t persisted_version, uint64_t failed_versio
   persist_request_.kill = want.kill;
   persist_request_.accounts_killed = want.accounts;
   persist_request_.clean = false;
+  persist_request_.run_epoch = run_epoch_;
   if (at_least_as_strict(want, published_) || !persisting_) {
     publish(want, last_actor_);
     committed_ = floors_;
@@ -397,6 +398,7 @@ PersistedState SafetyController::snapshot(bool clean) const {
   s.kill = published_.kill;
   s.accounts_killed = published_.accounts;
   s.clean = clean;
+  s.run_epoch = run_epoch_;
   return s;
 }
 

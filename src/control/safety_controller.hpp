@@ -115,6 +115,10 @@ class SafetyController {
 
   // A clean-stop record of the current state.
   PersistedState snapshot(bool clean) const;
+  // This run's number (ControlPlane: one more than the restored one, never below the clock's
+  // seconds), carried in every version written.
+  void set_run_epoch(uint64_t e) { run_epoch_ = e; }
+  uint64_t run_epoch() const { return run_epoch_; }
 
  private:
   struct Floors {
@@ -138,6 +142,7 @@ class SafetyController {
   Published published_;
   PersistedState persist_request_;
   bool pending_ = false;
+  uint64_t run_epoch_ = 0;
   Published pending_target_;
   uint64_t version_ = 0, pending_version_ = 0, failed_versions_ = 0;
   std::string last_actor_ = "control";

@@ -180,6 +180,7 @@ TEST(PersistedState, RoundTripAndDamage) {
   s.kill = true;
   s.accounts_killed = 0x5;
   s.clean = true;
+  s.run_epoch = 1'795'000'123;
   ASSERT_TRUE(save_state_durable(file.string(), s, &error)) << error;
   const auto back = load_state(file.string(), &error);
   ASSERT_TRUE(back.has_value()) << error;
@@ -191,6 +192,7 @@ TEST(PersistedState, RoundTripAndDamage) {
   EXPECT_TRUE(back->kill);
   EXPECT_EQ(back->accounts_killed, 5u);
   EXPECT_TRUE(back->clean);
+  EXPECT_EQ(back->run_epoch, 1'795'000'123u);
   std::ofstream(file) << "{ not json";
   EXPECT_FALSE(load_state(file.string(), &error).has_value());
   EXPECT_NE(error.find("unreadable safety state"), std::string::npos) << error;

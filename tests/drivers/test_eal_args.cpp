@@ -1,7 +1,13 @@
 // EAL argument derivation from the config and the host facts.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
 
 #include "drivers/eal_args.hpp"
 
@@ -115,6 +121,52 @@ TEST(EalArgs, ExtraArgsGoLast) {
   conf::Config cfg = base();
   cfg.eal.extra_args = {"--iova-mode=va"};
   EXPECT_EQ(derive_eal_args(cfg, host(0)).args.back(), "--iova-mode=va");
+}
+
+// A unix socket bound at `path`, listening or not (closed at once when not: a stale file).
+int bound_socket(const std::string& path, bool listening) {
+  const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a), 0) << path;
+  if (listening) {
+    EXPECT_EQ(::listen(fd, 1), 0);
+    return fd;
+  }
+  ::close(fd);
+  return -1;
+}
+
+TEST(StaleMemifSocket, RemovedOnlyWhenNobodyListensAndOnlyForFilesystemServers) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("sy_memif_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string stale = (dir / "stale.sock").string(), live = (dir / "live.sock").string(),
+                    client = (dir / "client.sock").string();
+  bound_socket(stale, false);
+  const int live_fd = bound_socket(live, true);
+  bound_socket(client, false);
+  conf::Config cfg = base();
+  auto memif = [](const std::string& name, const std::string& role, const std::string& path) {
+    conf::PortConfig p;
+    p.name = name;
+    p.device = "net_memif" + name;
+    p.args = {{"role", role}, {"socket", path}, {"socket-abstract", "no"}};
+    return p;
+  };
+  cfg.ports = {memif("0", "server", stale), memif("1", "server", live),
+               memif("2", "client", client)};
+  const std::vector<std::string> notes = remove_stale_memif_sockets(cfg);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_NE(notes[0].find(stale), std::string::npos);
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));    // another process serves it: not ours to remove
+  EXPECT_TRUE(fs::exists(client));  // a client port never owns the socket
+  EXPECT_TRUE(remove_stale_memif_sockets(cfg).empty());
+  ::close(live_fd);
+  fs::remove_all(dir);
 }
 
 TEST(CpuList, EndOfKernelCpuLists) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "perf/traffic/venue_sim.hpp"
 #include "src/risk/policy.hpp"
 #include "src/risk/policy_exchange.hpp"
 
@@ -192,17 +193,27 @@ class RouterTest : public ::testing::Test {
   uint32_t venue_seq_ = 1;
 };
 
-TEST(VenueToken, RoundTripsEverySlotShape) {
-  for (uint32_t slot : {0u, 1u, 35u, 36u, 123456u, 0xfffffffeu}) {
-    char t[risk::kTokenBytes];
-    venue_token(slot, t);
-    uint32_t back = 0;
-    ASSERT_TRUE(venue_token_slot(t, back)) << slot;
-    EXPECT_EQ(back, slot);
+TEST(VenueToken, RoundTripsEverySlotAndTellsRunsApart) {
+  for (uint64_t epoch :
+       {uint64_t{0}, uint64_t{1}, uint64_t{1'795'000'000}, kVenueTokenEpochs - 1}) {
+    for (uint32_t slot : {0u, 1u, 35u, 36u, 123456u, (1u << 24) - 1}) {
+      char t[risk::kTokenBytes];
+      venue_token(epoch, slot, t);
+      uint32_t back = 0;
+      ASSERT_EQ(venue_token_owner(t, epoch, back), TokenOwner::this_run) << epoch << " " << slot;
+      EXPECT_EQ(back, slot);
+      EXPECT_EQ(venue_token_owner(t, epoch + 1, back), TokenOwner::earlier_run);
+      // The epoch is taken modulo 36^6 on both sides.
+      EXPECT_EQ(venue_token_owner(t, epoch + kVenueTokenEpochs, back), TokenOwner::this_run);
+    }
   }
+  char a[risk::kTokenBytes], b[risk::kTokenBytes];
+  venue_token(7, 5, a);
+  venue_token(8, 5, b);
+  EXPECT_NE(std::memcmp(a, b, risk::kTokenBytes), 0);  // a restart never reuses a token
   uint32_t s;
-  EXPECT_FALSE(venue_token_slot("AB000000000000", s));
-  EXPECT_FALSE(venue_token_slot("SY00000000000a", s));
+  EXPECT_EQ(venue_token_owner("AB000000000000", 0, s), TokenOwner::not_ours);
+  EXPECT_EQ(venue_token_owner("SY00000000000a", 0, s), TokenOwner::not_ours);
 }
 
 TEST_F(RouterTest, AcceptedOrderGoesToTheVenueInPlaceUnderAVenueToken) {
@@ -220,7 +231,7 @@ TEST_F(RouterTest, AcceptedOrderGoesToTheVenueInPlaceUnderAVenueToken) {
   proto::OeError err{};
   ASSERT_TRUE(proto::decode(s.bytes.data() + 3, s.bytes.size() - 3, fwd, err));
   uint32_t slot = 0;
-  ASSERT_TRUE(venue_token_slot(fwd.token.data(), slot));
+  ASSERT_EQ(venue_token_owner(fwd.token.data(), router_.token_epoch(), slot), TokenOwner::this_run);
   const proto::EnterOrder sent = enter("ORD1", 100, 1'000'100);
   EXPECT_EQ(fwd.shares, sent.shares);
   EXPECT_EQ(fwd.price, sent.price);
@@ -342,7 +353,7 @@ TEST_F(RouterTest, CancelIsForwardedUnderTheVenueTokenEvenInSafeMode) {
   ASSERT_TRUE(
       proto::decode(sink_.sent[0].bytes.data() + 3, sink_.sent[0].bytes.size() - 3, fwd, err));
   char expect[risk::kTokenBytes];
-  venue_token(slot, expect);
+  venue_token(router_.token_epoch(), slot, expect);
   EXPECT_EQ(std::memcmp(fwd.token.data(), expect, risk::kTokenBytes), 0);
 }
 
@@ -386,6 +397,227 @@ TEST_F(RouterTest, MalformedClientMessagesAreCounted) {
   client_sends(junk);
   EXPECT_EQ(router_.counter(RouterCounter::orders_malformed), 1u);
   EXPECT_TRUE(sink_.sent.empty());
+}
+
+// Cancel-on-connect: a run leaves orders resting at the venue and stops without a trace (its
+// ledger is gone); the next run logs in to the same venue session, replays it, and cancels
+// exactly the orders still open there, and nothing else. New orders wait for the replay.
+class RestartTest : public ::testing::Test {
+ protected:
+  RestartTest() : policies_(risk::load_policy_from_string(kPolicy, "p.yaml")), venue_(venue()) {}
+
+  static traffic::VenueConfig venue() {
+    traffic::VenueConfig v;
+    v.session.session = proto::make_ufo_session("VENUE00001");
+    v.session.username = proto::make_ufo_username("sy01");
+    v.session.password = proto::make_ufo_password("vpw");
+    v.instruments.push_back({proto::make_stock("AAPL"), 1'000'100});
+    v.max_orders = 1024;
+    return v;
+  }
+
+  std::unique_ptr<OrderRouter> start_run(uint64_t epoch) {
+    RouterConfig c = RouterTest_config();
+    c.token_epoch = epoch;
+    c.orphan_capacity = 64;
+    auto r = std::make_unique<OrderRouter>(c, policies_);
+    r->connect(now_, sink_);
+    pump(*r);
+    return r;
+  }
+
+  static RouterConfig RouterTest_config() {
+    RouterConfig c;
+    ClientSessionSpec s;
+    s.name = "client0";
+    s.ufo.session = proto::make_ufo_session("S1");
+    s.ufo.username = proto::make_ufo_username("strat1");
+    s.ufo.password = proto::make_ufo_password("pw1");
+    s.ufo.retransmit_capacity = 1024;
+    c.clients.push_back(s);
+    c.venue.username = proto::make_ufo_username("sy01");
+    c.venue.password = proto::make_ufo_password("vpw");
+    c.venue.server = kVenueEp;
+    c.venue.server.mac = {};
+    c.venue.max_retransmit_count = 3;  // the replay takes several requests
+    c.gate.capacity = {1u << 10, 1u << 8};
+    c.gate.read_tsc = [] { return uint64_t{0}; };
+    return c;
+  }
+
+  // Carries datagrams both ways until neither side has anything more to say; client-bound ones
+  // are kept for inspection.
+  // drop_cancels: OUCH Cancel Orders to the venue are lost on the way.
+  void pump(OrderRouter& r, bool drop_cancels = false) {
+    for (int round = 0; round < 100; ++round) {
+      std::vector<Sent> out;
+      out.swap(sink_.sent);
+      std::vector<session::TxDatagram> back;
+      for (const Sent& d : out) {
+        if (d.target.kind == Target::Kind::client) {
+          to_client_.push_back(d);
+          continue;
+        }
+        if (drop_cancels && d.bytes.size() > 3 && d.bytes[2] == 'U' && d.bytes[3] == 'X') {
+          ++dropped_cancels_;
+          continue;
+        }
+        venue_.on_datagram(now_, kApplianceEp, d.bytes.data(), d.bytes.size(), back);
+      }
+      if (back.empty()) return;
+      for (session::TxDatagram& d : back) r.on_venue(now_, kVenueEp, d.bytes, d.len, 9, sink_);
+    }
+    FAIL() << "the venue and the appliance kept talking";
+  }
+
+  void login_client(OrderRouter& r) {
+    uint8_t login[64];
+    proto::UfoUpWriter w(login, sizeof login);
+    ASSERT_TRUE(w.add_login({proto::make_ufo_username("strat1"), proto::make_ufo_password("pw1"),
+                             proto::make_ufo_session("")}));
+    r.on_client(now_, 0, kClientEp, login, w.size(), 0, market_, sink_);
+    ASSERT_TRUE(r.client(0).logged_in());
+  }
+
+  void client_enters(OrderRouter& r, const char* token, uint32_t shares, uint32_t price) {
+    proto::EnterOrder e{};
+    e.token = proto::make_token(token);
+    e.side = 'B';
+    e.shares = shares;
+    e.stock = proto::make_stock("AAPL");
+    e.price = price;
+    e.time_in_force = 99999;
+    e.firm = proto::make_firm("");
+    e.display = 'Y';
+    e.capacity = 'A';
+    e.intermarket_sweep = 'N';
+    e.cross_type = 'N';
+    e.customer_type = 'R';
+    e.has_customer_type = true;
+    auto m = ouch(e);
+    auto p = upstream_unsequenced(m.data(), m.size());
+    r.on_client(now_, 0, kClientEp, p.data(), p.size(), 7, market_, sink_);
+    pump(r);
+  }
+
+  static constexpr session::Endpoint kApplianceEp{{2, 0, 0, 0, 0, 2}, 0x0a000002, 40100};
+  uint64_t now_ = 100 * kSec;
+  risk::PolicyExchange policies_;
+  traffic::VenueSim venue_;
+  FixedMarket market_;
+  CollectingSink sink_;
+  std::vector<Sent> to_client_;
+  int dropped_cancels_ = 0;
+};
+
+TEST_F(RestartTest, NextRunCancelsEveryOrderTheEarlierRunLeftOpenAndNothingElse) {
+  market_.now_ns = now_;
+  {
+    auto first = start_run(41);
+    ASSERT_TRUE(first->venue_ready());
+    login_client(*first);
+    // Two rest (below the reference), one executes (crosses it), one rests and is cancelled.
+    client_enters(*first, "R1", 100, 990'000);
+    client_enters(*first, "X1", 100, 1'000'100);
+    client_enters(*first, "R2", 200, 995'000);
+    client_enters(*first, "C1", 300, 992'000);
+    proto::CancelOrder c{};
+    c.token = proto::make_token("C1");
+    auto m = ouch(c);
+    auto p = upstream_unsequenced(m.data(), m.size());
+    first->on_client(now_, 0, kClientEp, p.data(), p.size(), 7, market_, sink_);
+    pump(*first);
+    ASSERT_EQ(venue_.resting_orders(), 2u);
+    ASSERT_EQ(venue_.counts().executed, 1u);
+    EXPECT_EQ(first->counter(RouterCounter::orphan_messages), 0u);
+  }  // the first run is gone without a logout (kill -9): the venue keeps our session
+
+  now_ += kSec;
+  sink_.sent.clear();
+  to_client_.clear();
+  auto next = std::make_unique<OrderRouter>(
+      [] {
+        RouterConfig c = RouterTest_config();
+        c.token_epoch = 42;
+        c.orphan_capacity = 64;
+        return c;
+      }(),
+      policies_);
+  next->connect(now_, sink_);
+  // Before the replay is over, a new order is refused as venue down (the venue is not asked).
+  {
+    std::vector<Sent> login;
+    login.swap(sink_.sent);
+    std::vector<session::TxDatagram> back;
+    for (const Sent& d : login)
+      venue_.on_datagram(now_, kApplianceEp, d.bytes.data(), d.bytes.size(), back);
+    ASSERT_EQ(back.size(), 1u);  // Login Accept with the session's next sequence number
+    next->on_venue(now_, kVenueEp, back[0].bytes, back[0].len, 9, sink_);
+    EXPECT_EQ(next->venue().state(), session::ClientState::active);
+    EXPECT_FALSE(next->venue_ready());
+    login_client(*next);
+    const uint64_t enters_before = venue_.counts().enters;
+    client_enters(*next, "N0", 100, 990'000);  // pumps: the replay completes here too
+    EXPECT_EQ(next->counter(RouterCounter::replay_rejected), 1u);
+    EXPECT_EQ(venue_.counts().enters, enters_before);
+  }
+  pump(*next);
+  EXPECT_TRUE(next->venue_ready());
+  EXPECT_GT(next->counter(RouterCounter::orphan_messages), 0u);
+  EXPECT_EQ(next->counter(RouterCounter::orphans_found), 2u);
+  EXPECT_EQ(next->counter(RouterCounter::orphan_cancels), 2u);
+  EXPECT_EQ(next->counter(RouterCounter::orphans_closed), 2u);
+  EXPECT_EQ(next->orphans_open(), 0u);
+  EXPECT_EQ(venue_.resting_orders(), 0u);
+  EXPECT_EQ(next->counter(RouterCounter::venue_unknown_token), 0u);
+  // Nothing of the earlier run reached the client of this one (only the refusal of N0).
+  for (const Sent& d : to_client_)
+    for (const auto& msg : sequenced_messages(d.bytes)) EXPECT_EQ(msg[0], 'J');
+
+  // The new run trades under tokens the venue has never seen: R9 rests, no collision.
+  client_enters(*next, "R9", 100, 990'000);
+  EXPECT_EQ(venue_.resting_orders(), 1u);
+  EXPECT_EQ(venue_.counts().ignored, 0u);
+  // A retry round later, nothing more is cancelled.
+  now_ += 2 * kSec;
+  next->poll(now_, sink_);
+  pump(*next);
+  EXPECT_EQ(next->counter(RouterCounter::orphan_cancels), 2u);
+  EXPECT_EQ(venue_.resting_orders(), 1u);
+}
+
+TEST_F(RestartTest, UnansweredOrphanCancelIsSentAgainAfterTheRetryInterval) {
+  market_.now_ns = now_;
+  {
+    auto first = start_run(7);
+    login_client(*first);
+    client_enters(*first, "R1", 100, 990'000);
+    ASSERT_EQ(venue_.resting_orders(), 1u);
+  }
+  now_ += kSec;
+  RouterConfig c = RouterTest_config();
+  c.token_epoch = 8;
+  c.orphan_capacity = 64;
+  OrderRouter next(c, policies_);
+  next.connect(now_, sink_);
+  pump(next, /*drop_cancels=*/true);
+  ASSERT_TRUE(next.venue_ready());
+  EXPECT_EQ(dropped_cancels_, 1);
+  EXPECT_EQ(next.orphans_open(), 1u);
+  EXPECT_EQ(venue_.resting_orders(), 1u);
+  // Not before the retry interval...
+  now_ += kSec / 2;
+  next.poll(now_, sink_);
+  pump(next);
+  EXPECT_EQ(next.counter(RouterCounter::orphan_cancels), 1u);
+  // ...then again, and this time it lands.
+  now_ += kSec;
+  next.poll(now_, sink_);
+  pump(next);
+  EXPECT_EQ(next.counter(RouterCounter::orphan_cancels), 2u);
+  EXPECT_EQ(next.orphans_open(), 0u);
+  EXPECT_EQ(next.counter(RouterCounter::orphans_closed), 1u);
+  EXPECT_EQ(venue_.resting_orders(), 0u);
 }
 
 }  // namespace

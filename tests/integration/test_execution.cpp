@@ -72,7 +72,7 @@ class Execution : public ProcessTest {
   }
 
   void write_config(const fs::path& cfg, const fs::path& sock, const fs::path& policy,
-                    const fs::path& gate_log) {
+                    const fs::path& gate_log, const std::string& control_extra = "") {
     std::ofstream out(cfg);
     out << "eal: { file_prefix: sy_exec_" << getpid() << ", hugepages: \"off\" }\n"
         << "lcores:\n"
@@ -104,8 +104,23 @@ class Execution : public ProcessTest {
         << "storage: { dir: " << (dir / "store").string() << ", segment_mib: 4 }\n"
         << "control: { integrity_report: " << (dir / "integrity.json").string()
         << ", report_interval_ms: 100, audit_log: " << (dir / "audit.jsonl").string()
-        << ", api: { enabled: true, token_file: " << (dir / "token").string() << " } }\n";
+        << ", api: { enabled: true, token_file: " << (dir / "token").string() << " }"
+        << control_extra << " }\n";
   }
+
+  std::vector<std::string> peer_args(const fs::path& cfg, const fs::path& sock,
+                                     std::vector<std::string> flow) {
+    std::vector<std::string> a = {env("SWITCHYARD_VENUE_BIN"), "--config", cfg.string()};
+    a.insert(a.end(), flow.begin(), flow.end());
+    for (const char* e : {"--", "--lcores=0@0", "--no-huge", "-m", "256", "--no-shconf", "--no-pci",
+                          "--log-level=error"})
+      a.push_back(e);
+    a.push_back("--file-prefix=sy_exec_peer_" + std::to_string(getpid()));
+    a.push_back("--vdev=net_memif0,role=client,socket=" + sock.string() + ",socket-abstract=no");
+    return a;
+  }
+
+  static json state(const fs::path& p) { return json::parse(slurp(p)); }
 };
 
 TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
@@ -323,6 +338,90 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
                "' -Y 'udp.dstport == 40100 && ip.dst == 10.1.0.20' 2>&1 | wc -l"},
           dir / "tshark-venue.log");
   EXPECT_GE(std::stoull(to_venue.out), venue["enters"].get<uint64_t>());
+}
+
+// Cancel-on-connect: the appliance is killed (-9) while orders rest at the venue; the next run
+// comes up SAFE under a new run number, logs in to the same venue session, replays it, and
+// cancels exactly the orders the earlier run left open. The venue ends with none resting.
+TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenue) {
+  const fs::path sock = dir / "memif.sock", cfg = dir / "exec.yaml", policy = dir / "risk.yaml";
+  const fs::path state_file = dir / "state.json";
+  write_policy(policy);
+  write_config(cfg, sock, policy, dir / "gate.jsonl", ", state_file: " + state_file.string());
+  std::ofstream(dir / "token") << kToken << "\n";
+  const auto wait_for = [&](const fs::path& log, const std::string& what, int seconds) {
+    for (int i = 0; i < seconds * 20; ++i) {
+      if (slurp(log).find(what) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+
+  auto first = std::make_unique<Background>(
+      std::vector<std::string>{env("SWITCHYARD_BIN"), "--config", cfg.string()},
+      dir / "switchyard-1.log");
+  for (int i = 0; i < 400 && !fs::exists(sock); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(sock)) << slurp(dir / "switchyard-1.log");
+  // The run number is on disk before any lcore runs (the first report comes after).
+  for (int i = 0; i < 400 && !fs::exists(dir / "integrity.json"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const uint64_t first_epoch = state(state_file)["run_epoch"].get<uint64_t>();
+  Background peer(peer_args(cfg, sock,
+                            {"--orders", "300", "--seed", "7", "--pps", "5000", "--linger-ms",
+                             "3000", "--stay-ms", "60000"}),
+                  dir / "venue.log");
+  ASSERT_TRUE(wait_for(dir / "venue.log", "flow answered", 60)) << slurp(dir / "venue.log");
+  const Result killed = first->stop(SIGKILL);
+  EXPECT_EQ(killed.exit_code, 128 + SIGKILL);
+  EXPECT_FALSE(state(state_file)["clean"].get<bool>());
+
+  Background second({env("SWITCHYARD_BIN"), "--config", cfg.string(), "--summary-json",
+                     (dir / "summary.json").string()},
+                    dir / "switchyard-2.log");
+  // The second run finds the venue's orders of the first, cancels them, and the venue
+  // confirms each one: wait for the venue view to say nothing is left open.
+  const std::regex api_re("control API on http://127.0.0.1:([0-9]+)");
+  for (int i = 0; i < 400 && port == 0; ++i) {
+    std::smatch m;
+    const std::string log = slurp(dir / "switchyard-2.log");
+    if (std::regex_search(log, m, api_re)) port = std::stoi(m[1]);
+    if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(port, 0) << slurp(dir / "switchyard-2.log");
+  bool settled = false;
+  json x;
+  for (int i = 0; i < 300 && !settled; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const Reply v = http("GET", "/views/venue", kToken);
+    if (v.status != 200) continue;
+    x = v.body;
+    settled = x["ready"].get<bool>() && x["earlier_run_orders"]["found"].get<uint64_t>() > 0 &&
+              x["earlier_run_orders"]["open"].get<uint64_t>() == 0;
+  }
+  EXPECT_TRUE(settled) << x.dump() << slurp(dir / "switchyard-2.log");
+  const Result r = second.stop(SIGTERM);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const Result p = peer.wait_exit(std::chrono::seconds(60));  // its stay ends by itself
+  ASSERT_NE(p.out.find('{'), std::string::npos) << p.out;
+  const json out = json::parse(p.out.substr(p.out.find('{')));
+  const json& stay = out["stay"];
+  const json sx = json::parse(slurp(dir / "summary.json"))["execution"];
+
+  // The unclean stop: the second run came up SAFE under the next run number.
+  EXPECT_NE(r.out.find("starting SAFE"), std::string::npos) << r.out;
+  EXPECT_GT(sx["token_epoch"].get<uint64_t>(), first_epoch % 2'176'782'336u);
+  const uint64_t resting = stay["resting_after_flow"];
+  ASSERT_GT(resting, 0u) << out.dump();
+  EXPECT_GE(stay["link_drops"].get<uint64_t>(), 1u);
+  EXPECT_GT(stay["venue_retransmitted"].get<uint64_t>(), 0u);  // the second run replayed
+  // Exactly the orders the first run left open were cancelled, and the venue holds none.
+  EXPECT_EQ(sx["orphans"]["found"], resting);
+  EXPECT_EQ(sx["orphans"]["closed"], resting);
+  EXPECT_EQ(sx["orphans"]["open"], 0);
+  EXPECT_EQ(sx["orphans"]["untracked"], 0);
+  EXPECT_EQ(sx["router"]["venue_unknown_token"], 0);
+  EXPECT_EQ(out["venue"]["resting_orders"], 0) << out.dump();
 }
 
 }  // namespace
