@@ -21,6 +21,20 @@ nlohmann::json latency(const Histogram& h) {
 
 }  // namespace
 
+nlohmann::json execution_report_live(const Runtime& rt) {
+  if (!rt.execution) return nullptr;
+  const exec::ExecutionRuntime& x = *rt.execution;
+  nlohmann::json counters;
+  for (size_t i = 0; i < exec::kRouterCounterCount; ++i)
+    counters[exec::kRouterCounterNames[i]] = x.router_counters[i].get();
+  return {{"router", counters},
+          {"venue_up", x.venue_up.load(std::memory_order_relaxed)},
+          {"venue_ready", x.venue_ready.load(std::memory_order_relaxed)},
+          {"orphans_open", x.orphans_open.load(std::memory_order_relaxed)},
+          {"no_mbuf", x.no_mbuf.get()},
+          {"gate_results_unlogged", x.gate_results_unlogged.get()}};
+}
+
 nlohmann::json execution_report(const Runtime& rt) {
   if (!rt.execution) return nullptr;
   const exec::ExecutionRuntime& x = *rt.execution;

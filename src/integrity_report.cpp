@@ -9,6 +9,7 @@
 
 #include "lcore/integrity/feed_runtime.hpp"
 #include "src/book/order_book.hpp"
+#include "src/execution_report.hpp"
 #include "storage/report.hpp"
 
 namespace sy {
@@ -133,6 +134,7 @@ nlohmann::json integrity_report_live(const Runtime& rt) {
     r["feeds"].push_back(feed_json(f->cfg, s));
   }
   r["storage"] = storage_json(rt);
+  if (auto x = execution_report_live(rt); !x.is_null()) r["execution"] = std::move(x);
   return r;
 }
 
@@ -208,6 +210,9 @@ nlohmann::json integrity_report_final(const Runtime& rt, const Summary& summary)
   r["packets"] = {{"ports", sj["ports"]},
                   {"classes", sj["classes"]},
                   {"identity_violations", sj["identity_violations"]}};
+  // Orders: what the router did with every message it did not forward (ignored, rejected,
+  // unknown tokens, earlier-run orders), the ledger and the gate's decisions.
+  if (sj.contains("execution")) r["execution"] = sj["execution"];
   return r;
 }
 

@@ -58,7 +58,7 @@ struct Summary {
   uint64_t lost = 0;  // Σ drops whose reason is loss
   ExitCode exit_code = kExitClean;
   std::string eal_mode;
-  nlohmann::json control;  // the control plane's part (null: control.supervise false)
+  nlohmann::json control;    // the control plane's part (null: control.supervise false)
   nlohmann::json execution;  // src/execution_report.hpp; null without order sessions
 
   nlohmann::json to_json() const;

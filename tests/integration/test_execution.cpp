@@ -223,6 +223,11 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
   EXPECT_EQ(rc["rejected"], breaching);
   EXPECT_EQ(rc["venue_unknown_token"], 0);
   EXPECT_EQ(rc["orders_malformed"], 0);
+  // The integrity report carries the same books (what was not forwarded, and why).
+  const json report = json::parse(slurp(dir / "integrity.json"));
+  ASSERT_TRUE(report["final"].get<bool>());
+  EXPECT_EQ(report["execution"]["router"], rc);
+  EXPECT_EQ(report["execution"]["orphans"]["found"], 0);
 
   // The venue's answers reached the client, each once, under the client's own tokens.
   EXPECT_EQ(client["by_type"].value("A", 0u), venue["accepted"].get<uint64_t>());
