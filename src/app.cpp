@@ -146,7 +146,7 @@ class Reporter {
 
 }  // namespace
 
-int run_appliance(const Options& opts) {
+int run_appliance(const Options& opts, const EmbedHooks* hooks) {
   conf::Config cfg;
   drivers::EalPlan plan;
   try {
@@ -162,6 +162,7 @@ int run_appliance(const Options& opts) {
     return kExitConfigError;
   }
   if (!plan.warning.empty()) std::cerr << "switchyard: warning: " << plan.warning << "\n";
+  if (hooks && hooks->eal_args) hooks->eal_args(cfg, plan.args);
 
   std::vector<char*> argv;
   for (auto& a : plan.args) argv.push_back(a.data());
@@ -176,6 +177,7 @@ int run_appliance(const Options& opts) {
   Runtime rt;
   std::unique_ptr<control::ControlPlane> plane;
   try {
+    if (hooks && hooks->eal_ready) hooks->eal_ready(cfg);
     build_pipeline(rt, cfg);
     // Before launch: the lcores start under the restored safety word (SAFE after an unclean stop).
     if (cfg.control.supervise) {
@@ -185,6 +187,7 @@ int run_appliance(const Options& opts) {
       plane->start();
     }
     launch_workers(rt);
+    if (hooks && hooks->launched) hooks->launched(rt);
   } catch (const std::exception& e) {
     const bool config = dynamic_cast<const conf::ConfigError*>(&e) != nullptr;
     std::cerr << (config ? "" : "switchyard: ") << e.what() << "\n";
