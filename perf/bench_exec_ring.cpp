@@ -3,7 +3,8 @@
 //
 //   switchyard-bench-exec-ring --config APPLIANCE.yaml [--set k=v ...] [--summary-json FILE]
 //       --peer-lcore ID@CPU [--ring-size N] [--pps R] [--orders N] [--seed S]
-//       [--flood-ms MS [--burst N] [--breach-percent P]] [--linger-ms MS] [--client-pcap F]
+//       [--flood-ms MS [--burst N] [--breach-percent P] [--window N]] [--linger-ms MS]
+//       [--client-pcap F]
 //
 // Port 0 of the config must be `device: net_ring_NAME`. Instead of the EAL creating it (a
 // net_ring vdev is a loopback: one ring for rx and tx), this tool makes two single-producer,
@@ -47,7 +48,7 @@ constexpr const char* kTool = "switchyard-bench-exec-ring";
 constexpr const char* kUsage =
     "usage: switchyard-bench-exec-ring --config FILE [--set k=v ...] [--summary-json FILE]\n"
     "           --peer-lcore ID@CPU [--ring-size N] [--pps R] [--orders N] [--seed S]\n"
-    "           [--flood-ms MS [--burst N] [--breach-percent P]] [--linger-ms MS]\n"
+    "           [--flood-ms MS [--burst N] [--breach-percent P] [--window N]] [--linger-ms MS]\n"
     "           [--client-pcap OUT.pcap]\n";
 constexpr const char* kRingPrefix = "net_ring_";
 
@@ -100,6 +101,8 @@ ToolOptions parse(int argc, char** argv) {
       o.peer.burst = args.u32();
     } else if (a == "--breach-percent") {
       o.peer.breach_percent = args.u32();
+    } else if (a == "--window") {
+      o.peer.window = args.u64();
     } else {
       throw traffic::cli::UsageError("unknown argument '" + a + "'");
     }

@@ -29,6 +29,7 @@ constexpr uint32_t kClientIp = 0x0a01001e;  // 10.1.0.30
 constexpr uint16_t kClientPort = 50001;
 constexpr uint32_t kFeedSrcIp = 0x0a010063;  // 10.1.0.99
 constexpr uint32_t kMaxBurst = 32;
+constexpr uint32_t kRxBurstsPerStep = 8;
 
 class Link {
  public:
@@ -104,6 +105,7 @@ class Flood {
         const conf::MacAddress& dst_mac, uint32_t dst_ip, uint16_t dst_port)
       : total_(o.pps * o.flood_ms / 1000),
         pps_(o.pps),
+        window_(o.window),
         burst_(o.burst),
         breach_percent_(o.breach_percent),
         pool_(pool),
@@ -114,11 +116,16 @@ class Flood {
     assert(total_ > 0 && burst_ > 0 && burst_ <= kMaxBurst && !instruments_.empty());
   }
 
-  // Hands the port what is due by `tsc`; returns true while orders remain.
-  bool step(uint16_t port, uint64_t tsc, uint64_t hz) {
+  // Hands the port what is due by `tsc` and, with a window, what keeps at most `window_`
+  // orders unanswered (`answered`: Accepted or Rejected so far); true while orders remain.
+  bool step(uint16_t port, uint64_t tsc, uint64_t hz, uint64_t answered) {
     if (start_ == 0) start_ = tsc;
     const uint64_t elapsed = tsc - start_;  // split so that pps x ticks cannot overflow
-    const uint64_t due = std::min(total_, elapsed / hz * pps_ + elapsed % hz * pps_ / hz + 1);
+    uint64_t due = std::min(total_, elapsed / hz * pps_ + elapsed % hz * pps_ / hz + 1);
+    if (window_ != 0 && due > answered + window_) {
+      due = answered + window_;
+      if (built_ >= due) ++window_full;
+    }
     for (int bursts = 0; bursts < 4; ++bursts) {  // then poll rx again
       if (count_ == 0) {
         head_ = 0;
@@ -153,7 +160,7 @@ class Flood {
     return end_ > start_ ? static_cast<double>(end_ - start_) / static_cast<double>(hz) : 0.0;
   }
 
-  uint64_t sent = 0, bursts_sent = 0, backpressure = 0, pool_empty = 0;
+  uint64_t sent = 0, bursts_sent = 0, backpressure = 0, pool_empty = 0, window_full = 0;
 
  private:
   rte_mbuf* build(uint64_t i) {
@@ -204,7 +211,7 @@ class Flood {
   }
 
   static constexpr size_t kEnterLen = 49;
-  uint64_t total_, pps_;
+  uint64_t total_, pps_, window_;
   uint32_t burst_, breach_percent_;
   rte_mempool* pool_;
   const std::vector<traffic::OrderFlowInstrument>& instruments_;
@@ -442,6 +449,7 @@ struct OrderPeer::State {
   }
 
   bool step();
+  void on_frame(rte_mbuf* m, uint64_t now, uint64_t tsc);
 
   const conf::Config& cfg;
   PeerOptions o;
@@ -468,6 +476,33 @@ struct OrderPeer::State {
   bool flooding = false;  // until the flood has handed the port its last order
 };
 
+void OrderPeer::State::on_frame(rte_mbuf* m, uint64_t now, uint64_t tsc) {
+  const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
+  const uint32_t len = rte_pktmbuf_data_len(m);
+  if (len < net::kUdp4HeadersLen || net::load_be16(f + 12) != net::kEtherTypeIpv4 ||
+      f[net::kEtherHeaderLen + 9] != net::kIpProtoUdp)
+    return;
+  const uint8_t* ip = f + net::kEtherHeaderLen;
+  const uint8_t* udp = ip + (ip[0] & 0x0f) * 4;
+  const uint16_t dport = net::load_be16(udp + 2);
+  const uint32_t dst_ip = net::load_be32(ip + 16);
+  const size_t plen = net::load_be16(udp + 4) - net::kUdpHeaderLen;
+  const uint8_t* payload = udp + net::kUdpHeaderLen;
+  if (dst_ip == venue.server_ipv4 && dport == venue.server_udp) {
+    session::Endpoint src;
+    std::memcpy(src.mac.data(), f + 6, 6);
+    src.ip = net::load_be32(ip + 12);
+    src.port = net::load_be16(udp);
+    appliance_venue_ep = src;
+    sim.on_datagram(now, src, payload, plen, venue_out);
+    send_venue_out(src);
+  } else if (dst_ip == kClientIp && dport == kClientPort) {
+    if (pcap) pcap->write(now, std::span<const uint8_t>(f, len));
+    client_side.on_payload(payload, plen);
+    last_rx_client = tsc;
+  }
+}
+
 bool OrderPeer::State::step() {
   const uint64_t tsc = rte_rdtsc();
   const uint64_t now = ns_now(tsc);
@@ -486,7 +521,7 @@ bool OrderPeer::State::step() {
   // apply the market data.
   if (flow_start == 0 && sim.session().logged_in()) flow_start = tsc + hz / 2;
   if (flooding && next == flow.datagrams.size() && client_side.logins_accepted != 0)
-    flooding = flood->step(port, tsc, hz);
+    flooding = flood->step(port, tsc, hz, client_side.answers());
   if (flow_start != 0 && tsc >= flow_start) {
     const uint64_t due = (tsc - flow_start) * o.pps / hz + 1;
     while (next < flow.datagrams.size() && next < due) {
@@ -497,34 +532,18 @@ bool OrderPeer::State::step() {
       if (next == 1 && !flood) rte_delay_ms(50);  // the login first
     }
   }
-  rte_mbuf* rx[kMaxBurst];
-  const uint16_t n = rte_eth_rx_burst(port, 0, rx, kMaxBurst);
-  for (uint16_t k = 0; k < n; ++k) {
-    const uint8_t* f = rte_pktmbuf_mtod(rx[k], const uint8_t*);
-    const uint32_t len = rte_pktmbuf_data_len(rx[k]);
-    if (len >= net::kUdp4HeadersLen && net::load_be16(f + 12) == net::kEtherTypeIpv4 &&
-        f[net::kEtherHeaderLen + 9] == net::kIpProtoUdp) {
-      const uint8_t* ip = f + net::kEtherHeaderLen;
-      const uint8_t* udp = ip + (ip[0] & 0x0f) * 4;
-      const uint16_t dport = net::load_be16(udp + 2);
-      const uint32_t dst_ip = net::load_be32(ip + 16);
-      const size_t plen = net::load_be16(udp + 4) - net::kUdpHeaderLen;
-      const uint8_t* payload = udp + net::kUdpHeaderLen;
-      if (dst_ip == venue.server_ipv4 && dport == venue.server_udp) {
-        session::Endpoint src;
-        std::memcpy(src.mac.data(), f + 6, 6);
-        src.ip = net::load_be32(ip + 12);
-        src.port = net::load_be16(udp);
-        appliance_venue_ep = src;
-        sim.on_datagram(now, src, payload, plen, venue_out);
-        send_venue_out(src);
-      } else if (dst_ip == kClientIp && dport == kClientPort) {
-        if (pcap) pcap->write(now, std::span<const uint8_t>(f, len));
-        client_side.on_payload(payload, plen);
-        last_rx_client = tsc;
-      }
+  // Each order comes back as up to three frames (to the venue, then two relays to the client):
+  // drain several bursts per pass so the link toward the peer does not fill while it floods.
+  uint32_t received = 0;
+  for (uint32_t b = 0; b < kRxBurstsPerStep; ++b) {
+    rte_mbuf* rx[kMaxBurst];
+    const uint16_t n = rte_eth_rx_burst(port, 0, rx, kMaxBurst);
+    for (uint16_t k = 0; k < n; ++k) {
+      on_frame(rx[k], now, tsc);
+      rte_pktmbuf_free(rx[k]);
     }
-    rte_pktmbuf_free(rx[k]);
+    received += n;
+    if (n < kMaxBurst) break;
   }
   if (next == flow.datagrams.size() && !flooding) {
     if (done_at == 0) done_at = tsc;
@@ -534,7 +553,7 @@ bool OrderPeer::State::step() {
     if ((answered && tsc - last_rx_client >= hz / 5) || quiet) return false;
   }
   if (tsc > deadline) return false;
-  if (n == 0 && !flooding) rte_delay_us_sleep(20);
+  if (received == 0 && !flooding) rte_delay_us_sleep(20);
   return true;
 }
 
@@ -590,6 +609,8 @@ nlohmann::json OrderPeer::report() const {
                     {"sent_pps", secs > 0 ? static_cast<double>(s.flood->sent) / secs : 0.0},
                     {"bursts", s.flood->bursts_sent},
                     {"backpressure", s.flood->backpressure},
+                    {"window", s.o.window},
+                    {"window_full", s.flood->window_full},
                     {"pool_empty", s.flood->pool_empty}};
   }
   nlohmann::json by_type;

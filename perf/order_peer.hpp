@@ -20,6 +20,9 @@
 //    the rest one cent away from it (Canceled by the venue), so nothing rests and the ledger
 //    stays flat however long it runs; `breach_percent` of them ask for 100,000 shares (a valid
 //    OUCH size above the benchmark policy's max_shares_per_order). Tokens "FL" + 12 digits.
+//    With `window` the flood also keeps at most that many orders unanswered (a client's limit
+//    on outstanding orders): past the appliance's capacity the orders then wait at the client
+//    rather than fill the link, where they would hold back the venue's answers sharing it.
 // Not a hot path of the appliance: the peer is a test tool (it allocates while it sets up, and
 // its vectors keep their capacity afterwards).
 #pragma once
@@ -44,6 +47,7 @@ struct PeerOptions {
   uint64_t flood_ms = 0;        // 0: the scripted order flow; else the flood's duration
   uint32_t burst = 32;          // flood: orders per rte_eth_tx_burst, 1..32
   uint32_t breach_percent = 0;  // flood: orders above max_shares_per_order
+  uint64_t window = 0;          // flood: at most this many orders unanswered; 0: no limit
 };
 
 // Throws traffic::cli::UsageError for out-of-range options.

@@ -4,7 +4,8 @@
 //
 //   switchyard-venue --config APPLIANCE.yaml [--set k=v ...] [--orders N] [--seed S] [--pps R]
 //       [--client-pcap OUT.pcap] [--linger-ms MS]
-//       [--flood-ms MS [--burst N] [--breach-percent P]] -- EAL arguments (one port)
+//       [--flood-ms MS [--burst N] [--breach-percent P] [--window N]]
+//       -- EAL arguments (one port)
 //
 // Prints one JSON object: the flow's truth, what the client received, what the venue did.
 // Exit 0 when every order was sent and answered, 1 otherwise, 2 for usage errors.
@@ -30,7 +31,8 @@ constexpr const char* kTool = "switchyard-venue";
 constexpr const char* kUsage =
     "usage: switchyard-venue --config FILE [--set k=v ...] [--orders N] [--seed S] [--pps R]\n"
     "           [--client-pcap OUT.pcap] [--linger-ms MS]\n"
-    "           [--flood-ms MS [--burst N] [--breach-percent P]] -- EAL arguments (one port)\n";
+    "           [--flood-ms MS [--burst N] [--breach-percent P] [--window N]] -- EAL arguments "
+    "(one port)\n";
 
 struct Options {
   bool help = false;
@@ -73,6 +75,8 @@ Options parse(int argc, char** argv) {
       o.peer.burst = args.u32();
     else if (a == "--breach-percent")
       o.peer.breach_percent = args.u32();
+    else if (a == "--window")
+      o.peer.window = args.u64();
     else
       throw traffic::cli::UsageError("unknown argument '" + a + "'");
   }
