@@ -1,29 +1,12 @@
 // switchyard-venue: the far side of the appliance's order path on one live DPDK link (e.g. a
 // memif client facing the appliance): the venue, a strategy client and the market data the
-// risk gate prices against.
+// risk gate prices against (perf/order_peer.hpp says what each does).
 //
 //   switchyard-venue --config APPLIANCE.yaml [--set k=v ...] [--orders N] [--seed S] [--pps R]
-//       [--client-pcap OUT.pcap] [--linger-ms MS]
-//       [--flood-ms MS [--burst N] [--breach-percent P]] -- EAL arguments (one port)
+//       [--client-pcap OUT.pcap] [--linger-ms MS] [--stay-ms MS]
+//       [--flood-ms MS [--burst N] [--breach-percent P] [--window N]]
+//       -- EAL arguments (one port)
 //
-// 1. Market data: one MoldUDP64 packet on line A of the first feed with a Stock Directory and a
-//    bid and an ask one cent either side of each instrument's reference price (so the BBO mid is
-//    the reference), then heartbeats on both lines every 250 ms to keep the feed healthy.
-// 2. Venue: a VenueSim (perf/traffic/venue_sim.hpp) at the venue session's server_ipv4 and
-//    server_udp, answering the appliance's venue session with the venue session's credentials.
-// 3. Client: once the appliance is logged in at the venue, the order flow of
-//    perf/traffic/order_flow.hpp (credentials of the first client session) sent at --pps to the
-//    client session's udp_dst, from 10.1.0.30:50001; what comes back is counted by OUCH type and
-//    written to --client-pcap.
-//    With --flood-ms (the benchmark's load, perf/bench_execution.sh) the client sends instead
-//    pps x MS / 1000 Enter Orders built straight into mbufs, paced at --pps and handed to the
-//    port up to --burst per rte_eth_tx_burst (a refused tail is retried, never dropped, so the
-//    offered rate falls behind rather than losing orders): 100 shares, IOC, alternating buy and
-//    sell over the instruments, every other pair crossing the reference by one cent (executes
-//    in full) and the rest one cent away from it (Canceled by the venue), so nothing rests and
-//    the ledger stays flat however long it runs; --breach-percent of them ask for 100,000
-//    shares (a valid OUCH size above the benchmark policy's max_shares_per_order). Tokens "FL" + 12
-//    digits.
 // Prints one JSON object: the flow's truth, what the client received, what the venue did.
 // Exit 0 when every order was sent and answered, 1 otherwise, 2 for usage errors.
 #include <rte_cycles.h>
@@ -31,26 +14,14 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
-#include <algorithm>
-#include <cassert>
 #include <cstdio>
-#include <cstring>
-#include <memory>
-#include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "conf/config.hpp"
+#include "perf/order_peer.hpp"
 #include "perf/traffic/cli.hpp"
-#include "perf/traffic/frame_builder.hpp"
-#include "perf/traffic/order_flow.hpp"
-#include "perf/traffic/pcap_file.hpp"
-#include "perf/traffic/venue_sim.hpp"
-#include "src/net/wire.hpp"
-#include "src/proto/itch50.hpp"
-#include "src/proto/moldudp64.hpp"
-#include "src/proto/ouch42.hpp"
-#include "src/proto/ufo.hpp"
 
 namespace {
 
@@ -60,35 +31,20 @@ constexpr const char* kTool = "switchyard-venue";
 constexpr const char* kUsage =
     "usage: switchyard-venue --config FILE [--set k=v ...] [--orders N] [--seed S] [--pps R]\n"
     "           [--client-pcap OUT.pcap] [--linger-ms MS] [--stay-ms MS]\n"
-    "           [--flood-ms MS [--burst N] [--breach-percent P]] -- EAL arguments (one port)\n";
-
-constexpr conf::MacAddress kPeerMac = {0x02, 0x53, 0x59, 0x00, 0x00, 0x09};
-constexpr uint32_t kClientIp = 0x0a01001e;  // 10.1.0.30
-constexpr uint16_t kClientPort = 50001;
-constexpr uint32_t kFeedSrcIp = 0x0a010063;  // 10.1.0.99
-constexpr uint32_t kMaxBurst = 32;
+    "           [--flood-ms MS [--burst N] [--breach-percent P] [--window N]] -- EAL arguments "
+    "(one port)\n";
 
 struct Options {
   bool help = false;
   std::string config;
   std::vector<std::string> sets;
-  traffic::OrderFlowSpec flow;
-  uint64_t pps = 20'000;
-  std::string client_pcap;
-  uint64_t linger_ms = 2000;
-  // After the flow is answered, keep serving the venue session this long, re-opening the link
-  // when the appliance goes away (a restart test kills and restarts it meanwhile); ends early,
-  // a second later, once the link came back and no order rests at the venue any more.
-  uint64_t stay_ms = 0;
-  uint64_t flood_ms = 0;  // 0: the scripted order flow
-  uint32_t burst = 32;
-  uint32_t breach_percent = 0;
+  perf::PeerOptions peer;
   int eal_first = 0;
 };
 
 Options parse(int argc, char** argv) {
   Options o;
-  o.flow.orders = 200;
+  o.peer.flow.orders = 200;
   o.eal_first = argc;
   traffic::cli::Args args(argc, argv);
   while (args.next()) {
@@ -104,406 +60,45 @@ Options parse(int argc, char** argv) {
     else if (a == "--set")
       o.sets.push_back(args.value());
     else if (a == "--orders")
-      o.flow.orders = args.u32();
+      o.peer.flow.orders = args.u32();
     else if (a == "--seed")
-      o.flow.seed = args.u64();
+      o.peer.flow.seed = args.u64();
     else if (a == "--pps")
-      o.pps = args.u64();
+      o.peer.pps = args.u64();
     else if (a == "--client-pcap")
-      o.client_pcap = args.value();
+      o.peer.client_pcap = args.value();
     else if (a == "--linger-ms")
-      o.linger_ms = args.u64();
+      o.peer.linger_ms = args.u64();
     else if (a == "--stay-ms")
-      o.stay_ms = args.u64();
+      o.peer.stay_ms = args.u64();
     else if (a == "--flood-ms")
-      o.flood_ms = args.u64();
+      o.peer.flood_ms = args.u64();
     else if (a == "--burst")
-      o.burst = args.u32();
+      o.peer.burst = args.u32();
     else if (a == "--breach-percent")
-      o.breach_percent = args.u32();
+      o.peer.breach_percent = args.u32();
+    else if (a == "--window")
+      o.peer.window = args.u64();
     else
       throw traffic::cli::UsageError("unknown argument '" + a + "'");
   }
-  if (!o.help && o.config.empty()) throw traffic::cli::UsageError("--config is required");
-  if (!o.help && (o.pps == 0 || o.pps > 100'000'000))
-    throw traffic::cli::UsageError("--pps must be in 1..100000000");
-  if (o.stay_ms > 600'000) throw traffic::cli::UsageError("--stay-ms must be at most 600000");
-  if (o.flood_ms > 600'000) throw traffic::cli::UsageError("--flood-ms must be at most 600000");
-  if (o.burst == 0 || o.burst > kMaxBurst)
-    throw traffic::cli::UsageError("--burst must be in 1..32");
-  if (o.breach_percent > 100) throw traffic::cli::UsageError("--breach-percent must be 0..100");
-  if (o.flood_ms != 0 && o.pps * o.flood_ms / 1000 == 0)
-    throw traffic::cli::UsageError("--pps x --flood-ms sends no order");
+  if (o.help) return o;
+  if (o.config.empty()) throw traffic::cli::UsageError("--config is required");
+  perf::check(o.peer);
   return o;
 }
 
-class Link {
- public:
-  Link(uint16_t port, rte_mempool* pool) : port_(port), pool_(pool) {}
-
-  bool send(const traffic::Frame& f) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    if (m == nullptr) return false;
-    char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(f.size()));
-    if (dst == nullptr) {
-      rte_pktmbuf_free(m);
-      return false;
-    }
-    std::memcpy(dst, f.data(), f.size());
-    const uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 10;
-    while (rte_eth_tx_burst(port_, 0, &m, 1) != 1) {
-      if (rte_rdtsc() > deadline) {
-        rte_pktmbuf_free(m);
-        ++unsent;
-        return false;
-      }
-      rte_pause();
-    }
-    ++sent;
-    return true;
-  }
-
-  // One UDP datagram per mbuf, headers written in place; nullptr when the pool is empty.
-  rte_mbuf* udp_mbuf(const conf::MacAddress& dst_mac, uint32_t src_ip, uint32_t dst_ip,
-                     uint16_t sport, uint16_t dport, const uint8_t* p, size_t n) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    if (m == nullptr) return nullptr;
-    char* dst = rte_pktmbuf_append(m, static_cast<uint16_t>(net::kUdp4HeadersLen + n));
-    if (dst == nullptr) {
-      rte_pktmbuf_free(m);
-      return nullptr;
-    }
-    auto* f = reinterpret_cast<uint8_t*>(dst);
-    net::write_udp4_headers(f, dst_mac.data(), kPeerMac.data(), src_ip, dst_ip, sport, dport, n);
-    std::memcpy(f + net::kUdp4HeadersLen, p, n);
-    return m;
-  }
-
-  // Sends `n` mbufs in as few tx bursts as the port takes; what it refuses for 100 ms is freed
-  // and counted unsent.
-  void send_burst(rte_mbuf** m, uint16_t n) {
-    const uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 10;
-    uint16_t done = 0;
-    while (done < n) {
-      done += rte_eth_tx_burst(port_, 0, m + done, static_cast<uint16_t>(n - done));
-      if (done < n && rte_rdtsc() > deadline) {
-        rte_pktmbuf_free_bulk(m + done, n - done);
-        unsent += n - done;
-        break;
-      }
-    }
-    sent += done;
-  }
-
-  uint64_t sent = 0, unsent = 0;
-
- private:
-  uint16_t port_;
-  rte_mempool* pool_;
-};
-
-// The benchmark's strategy client (--flood-ms): Enter Orders written straight into mbufs,
-// paced at `pps` from the first step, handed to the port at most `burst` per tx burst.
-class Flood {
- public:
-  Flood(const Options& o, rte_mempool* pool,
-        const std::vector<traffic::OrderFlowInstrument>& instruments,
-        const conf::MacAddress& dst_mac, uint32_t dst_ip, uint16_t dst_port)
-      : total_(o.pps * o.flood_ms / 1000),
-        pps_(o.pps),
-        burst_(o.burst),
-        breach_percent_(o.breach_percent),
-        pool_(pool),
-        instruments_(instruments),
-        dst_mac_(dst_mac),
-        dst_ip_(dst_ip),
-        dst_port_(dst_port) {
-    assert(total_ > 0 && burst_ > 0 && burst_ <= kMaxBurst && !instruments_.empty());
-  }
-
-  // Hands the port what is due by `tsc`; returns true while orders remain.
-  bool step(uint16_t port, uint64_t tsc, uint64_t hz) {
-    if (start_ == 0) start_ = tsc;
-    const uint64_t elapsed = tsc - start_;  // split so that pps x ticks cannot overflow
-    const uint64_t due = std::min(total_, elapsed / hz * pps_ + elapsed % hz * pps_ / hz + 1);
-    for (int bursts = 0; bursts < 4; ++bursts) {  // then poll rx again
-      if (count_ == 0) {
-        head_ = 0;
-        while (count_ < burst_ && built_ < due) {
-          rte_mbuf* m = build(built_);
-          if (m == nullptr) {
-            ++pool_empty;
-            break;
-          }
-          mbufs_[count_++] = m;
-          ++built_;
-        }
-        if (count_ == 0) break;
-        ++bursts_sent;
-      }
-      const uint16_t k = rte_eth_tx_burst(port, 0, mbufs_ + head_, static_cast<uint16_t>(count_));
-      head_ += k;
-      count_ -= k;
-      sent += k;
-      if (count_ != 0) {
-        ++backpressure;  // the ring is full: retry next step, the order stays
-        break;
-      }
-    }
-    if (sent == total_ && end_ == 0) end_ = tsc;
-    return sent < total_;
-  }
-
-  uint64_t total() const { return total_; }
-  uint64_t breaches() const { return breaches_; }
-  double seconds(uint64_t hz) const {
-    return end_ > start_ ? static_cast<double>(end_ - start_) / static_cast<double>(hz) : 0.0;
-  }
-
-  uint64_t sent = 0, bursts_sent = 0, backpressure = 0, pool_empty = 0;
-
- private:
-  rte_mbuf* build(uint64_t i) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-    if (m == nullptr) return nullptr;
-    uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
-    const size_t cap = rte_pktmbuf_tailroom(m) - net::kUdp4HeadersLen;
-    proto::UfoUpWriter w(f + net::kUdp4HeadersLen, cap);
-    uint8_t* msg = w.add_unsequenced(kEnterLen);
-    assert(msg != nullptr);
-    // Pairs of buy then sell; every other pair crosses the reference by one cent.
-    const traffic::OrderFlowInstrument& in = instruments_[(i / 4) % instruments_.size()];
-    const bool buy = (i & 1) == 0, cross = (i & 2) == 0;
-    proto::EnterOrder e{};
-    e.token = token(i);
-    e.side = buy ? 'B' : 'S';
-    // Spread evenly: breach when the running share of breaches would fall below the percent.
-    const bool breach = (i + 1) * breach_percent_ / 100 > i * breach_percent_ / 100;
-    e.shares = breach ? 100'000 : 100;
-    breaches_ += breach;
-    e.stock = stock_of(in);
-    e.price = buy == cross ? in.reference_price + 100 : in.reference_price - 100;
-    e.time_in_force = proto::kOuchTifIoc;
-    e.firm = proto::make_firm("");
-    e.display = 'Y';
-    e.capacity = 'A';
-    e.intermarket_sweep = 'N';
-    e.cross_type = 'N';
-    e.has_customer_type = true;
-    e.customer_type = ' ';
-    const size_t n = proto::encode(e, msg, kEnterLen);
-    assert(n == kEnterLen);
-    (void)n;
-    net::write_udp4_headers(f, dst_mac_.data(), kPeerMac.data(), kClientIp, dst_ip_, kClientPort,
-                            dst_port_, w.size());
-    m->data_len = static_cast<uint16_t>(net::kUdp4HeadersLen + w.size());
-    m->pkt_len = m->data_len;
-    return m;
-  }
-
-  static proto::OuchToken token(uint64_t i) {
-    proto::OuchToken t;
-    t[0] = 'F';
-    t[1] = 'L';
-    uint64_t v = i + 1;
-    for (size_t k = t.size(); k-- > 2; v /= 10) t[k] = static_cast<char>('0' + v % 10);
-    return t;
-  }
-  static proto::OuchStock stock_of(const traffic::OrderFlowInstrument& in) {
-    return proto::make_stock(in.symbol);
-  }
-
-  static constexpr size_t kEnterLen = 49;
-  uint64_t total_, pps_;
-  uint32_t burst_, breach_percent_;
-  rte_mempool* pool_;
-  const std::vector<traffic::OrderFlowInstrument>& instruments_;
-  conf::MacAddress dst_mac_;
-  uint32_t dst_ip_;
-  uint16_t dst_port_;
-  uint64_t start_ = 0, end_ = 0, built_ = 0, breaches_ = 0;
-  rte_mbuf* mbufs_[kMaxBurst] = {};
-  uint32_t head_ = 0, count_ = 0;
-};
-
-traffic::Frame udp_frame(const conf::MacAddress& dst_mac, uint32_t src_ip, uint32_t dst_ip,
-                         uint16_t sport, uint16_t dport, const uint8_t* p, size_t n) {
-  traffic::UdpSpec s;
-  s.eth.dst = dst_mac;
-  s.eth.src = kPeerMac;
-  s.ip.src = src_ip;
-  s.ip.dst = dst_ip;
-  s.src_port = sport;
-  s.dst_port = dport;
-  return traffic::build_udp(s, std::span<const uint8_t>(p, n));
-}
-
-// Market data for the flow's instruments on the first feed.
-class Feed {
- public:
-  Feed(const conf::FeedConfig& feed, const std::vector<traffic::OrderFlowInstrument>& instruments)
-      : feed_(feed), instruments_(instruments) {
-    std::memcpy(session_.bytes, "VENUETEST1", proto::kMoldSessionLen);
-  }
-
-  void publish(Link& link, uint64_t now_ns) {
-    uint8_t pkt[1400];
-    proto::MoldWriter w(pkt, sizeof pkt, session_, next_seq_);
-    uint64_t ref = 1;
-    for (size_t i = 0; i < instruments_.size(); ++i) {
-      const auto locate = static_cast<uint16_t>(i + 1);
-      proto::ItchMessage r{};
-      r.type = 'R';
-      r.locate = locate;
-      r.timestamp_ns = now_ns % 86'400'000'000'000ull;
-      fill_stock(r.stock, instruments_[i].symbol);
-      r.market_category = 'Q';
-      r.financial_status = 'N';
-      r.round_lot_size = 100;
-      r.round_lots_only = 'N';
-      r.issue_classification = 'C';
-      r.issue_subtype[0] = 'Z';
-      r.issue_subtype[1] = ' ';
-      r.authenticity = 'P';
-      r.short_sale_threshold = 'N';
-      r.ipo_flag = 'N';
-      r.luld_tier = '1';
-      r.etp_flag = 'N';
-      r.inverse_indicator = 'N';
-      add(w, r);
-      for (const uint8_t side : {uint8_t{'B'}, uint8_t{'S'}}) {
-        proto::ItchMessage a{};
-        a.type = 'A';
-        a.locate = locate;
-        a.timestamp_ns = r.timestamp_ns;
-        a.order_ref = ref++;
-        a.side = side;
-        a.shares = 100;
-        fill_stock(a.stock, instruments_[i].symbol);
-        a.price = instruments_[i].reference_price + (side == 'B' ? -100 : 100);
-        add(w, a);
-      }
-    }
-    send_lines(link, pkt, w.finish(), true);
-    next_seq_ += messages_;
-  }
-
-  void heartbeat(Link& link) {
-    uint8_t pkt[64];
-    const size_t n = proto::build_mold_heartbeat(pkt, sizeof pkt, session_, next_seq_);
-    send_lines(link, pkt, n, false);
-  }
-
- private:
-  static void fill_stock(char (&stock)[8], const std::string& symbol) {
-    std::memset(stock, ' ', sizeof stock);
-    std::memcpy(stock, symbol.data(), std::min(symbol.size(), sizeof stock));
-  }
-  void add(proto::MoldWriter& w, const proto::ItchMessage& m) {
-    const auto len = static_cast<uint16_t>(proto::itch_length(m.type));
-    uint8_t* p = w.add_block(len);
-    if (p == nullptr) throw std::runtime_error("market data does not fit one packet");
-    proto::encode_itch(m, p, len);
-    ++messages_;
-  }
-  void send_lines(Link& link, const uint8_t* p, size_t n, bool both) {
-    for (size_t l = 0; l < feed_.lines.size() && (l == 0 || both || true); ++l) {
-      const conf::MatchConfig& m = feed_.lines[l].match;
-      const uint32_t group = m.ipv4_dst.value_or(0);
-      conf::MacAddress mac{};
-      net::multicast_mac(group, mac.data());
-      link.send(udp_frame(mac, kFeedSrcIp, group, 26000, m.udp_dst, p, n));
-    }
-  }
-
-  const conf::FeedConfig& feed_;
-  const std::vector<traffic::OrderFlowInstrument>& instruments_;
-  proto::MoldSession session_{};
-  uint64_t next_seq_ = 1;
-  uint64_t messages_ = 0;
-};
-
-// What the strategy client hears back, by OUCH type, and whether its sequence had gaps.
-struct ClientSide {
-  uint64_t packets = 0, heartbeats = 0, logins_accepted = 0, logins_rejected = 0, gaps = 0;
-  uint64_t by_type[256] = {};
-  uint32_t next_seq = 1;
-  uint64_t executed_shares = 0;
-
-  void on_payload(const uint8_t* p, size_t n) {
-    ++packets;
-    if (n == 0) return;
-    if (p[0] == 'A') ++logins_accepted;
-    if (p[0] == 'J') ++logins_rejected;
-    if (p[0] != 'S' || n < proto::kUfoSequencedHeaderLen) return;
-    const uint32_t seq = net::load_be32(p + 1);
-    const uint16_t count = net::load_be16(p + 5);
-    if (count == 0) {
-      ++heartbeats;
-      return;
-    }
-    if (seq != next_seq) ++gaps;
-    next_seq = seq + count;
-    size_t at = proto::kUfoSequencedHeaderLen;
-    for (uint16_t i = 0; i < count && at + 2 <= n; ++i) {
-      const size_t len = net::load_be16(p + at);
-      if (at + 2 + len > n || len == 0) break;
-      const uint8_t* msg = p + at + 2;
-      ++by_type[msg[0]];
-      proto::Executed e{};
-      proto::OeError err{};
-      if (msg[0] == 'E' && proto::decode(msg, len, e, err)) executed_shares += e.executed_shares;
-      at += 2 + len;
-    }
-  }
-
-  uint64_t answers() const {
-    // One final answer per Enter: Rejected, or Accepted (then maybe Executed/Canceled).
-    return by_type[static_cast<uint8_t>('J')] + by_type[static_cast<uint8_t>('A')];
-  }
-};
-
 int run(const Options& o, int argc, char** argv) {
   const conf::Config cfg = conf::load(o.config, o.sets);
-  const conf::SessionConfig* venue = nullptr;
-  const conf::SessionConfig* client = nullptr;
-  for (const auto& s : cfg.sessions) {
-    if (s.side == conf::SessionSide::venue && !venue) venue = &s;
-    if (s.side == conf::SessionSide::client && !client) client = &s;
-  }
-  if (!venue || !client || cfg.feeds.empty() || cfg.ports.empty() || !cfg.ports[0].ipv4 ||
-      !cfg.ports[0].mac)
-    throw traffic::cli::UsageError(
-        "the config needs a feed, a venue and a client session, and port 0 with ipv4 and mac");
-  const conf::MacAddress appliance_mac = *cfg.ports[0].mac;
-  const uint32_t appliance_ip = *cfg.ports[0].ipv4;
-
-  traffic::OrderFlowSpec spec = o.flow;
-  spec.username = client->username;
-  spec.password = client->password;
-  if (o.flood_ms != 0) spec.orders = 1;  // only its Login is sent; the flood makes the orders
-  traffic::OrderFlow flow = traffic::generate_order_flow(spec);
-  if (o.flood_ms != 0) flow.datagrams.resize(1);  // the Login
-
-  traffic::VenueConfig vc;
-  vc.session.session = proto::make_ufo_session("VENUE00001");
-  vc.session.username = proto::make_ufo_username(venue->username);
-  vc.session.password = proto::make_ufo_password(venue->password);
-  vc.reject_token_prefix = "";
-  if (o.flood_ms != 0)
-    vc.max_orders =
-        static_cast<uint32_t>(std::min<uint64_t>(o.pps * o.flood_ms / 1000 + 1024, UINT32_MAX / 4));
-  for (const auto& in : spec.instruments)
-    vc.instruments.push_back({proto::make_stock(in.symbol), in.reference_price});
-  traffic::VenueSim sim(vc);
+  perf::OrderPeer peer(cfg, o.peer);
 
   std::vector<char*> eal = {argv[0]};
   for (int i = o.eal_first; i < argc; ++i) eal.push_back(argv[i]);
   if (rte_eal_init(static_cast<int>(eal.size()), eal.data()) < 0)
     throw std::runtime_error("EAL init failed");
   const uint16_t port = 0;
-  rte_mempool* pool =
-      rte_pktmbuf_pool_create("venue_pool", o.flood_ms ? 32767 : 8191, 256, 0, 2176, SOCKET_ID_ANY);
+  rte_mempool* pool = rte_pktmbuf_pool_create("venue_pool", o.peer.flood_ms ? 32767 : 8191, 256, 0,
+                                              2176, SOCKET_ID_ANY);
   rte_eth_conf ec{};
   if (pool == nullptr || rte_eth_dev_configure(port, 1, 1, &ec) != 0 ||
       rte_eth_rx_queue_setup(port, 0, 1024, SOCKET_ID_ANY, nullptr, pool) != 0 ||
@@ -520,202 +115,15 @@ int run(const Options& o, int argc, char** argv) {
   if (!up) throw std::runtime_error("the link to the appliance did not come up within 30 s");
   rte_delay_ms(200);
 
-  Link link(port, pool);
-  std::unique_ptr<traffic::PcapWriter> pcap;
-  if (!o.client_pcap.empty()) pcap = std::make_unique<traffic::PcapWriter>(o.client_pcap);
-  Feed feed(cfg.feeds[0], spec.instruments);
-  ClientSide client_side;
-  const session::Endpoint venue_ep{kPeerMac, venue->server_ipv4, venue->server_udp};
-  (void)venue_ep;
-
-  const uint64_t hz = rte_get_tsc_hz();
-  const auto ns_now = [&] { return rte_rdtsc() * 1'000'000'000 / hz; };
-  const uint64_t start = rte_rdtsc();
-  const uint64_t deadline = start + hz * (60 + o.flood_ms / 1000 + o.stay_ms / 1000);
-  uint64_t next_hb = 0, flow_start = 0, last_rx_client = 0, done_at = 0;
-  uint64_t stay_from = 0, resting_after_flow = 0, link_drops = 0, next_reopen = 0, flat_since = 0;
-  bool link_was_up = true;
-  size_t next = 0;
-  bool published = false;
-  std::vector<session::TxDatagram> venue_out;
-  rte_mbuf* rx[32];
-  std::unique_ptr<Flood> flood;
-  if (o.flood_ms != 0)
-    flood = std::make_unique<Flood>(o, pool, spec.instruments, appliance_mac, appliance_ip,
-                                    client->match.udp_dst);
-  bool flooding = flood != nullptr;  // until the flood has handed the port its last order
-  const auto send_venue_out = [&](const session::Endpoint& to) {
-    rte_mbuf* out[kMaxBurst];
-    uint16_t n = 0;
-    for (const session::TxDatagram& d : venue_out) {
-      rte_mbuf* m = link.udp_mbuf(to.mac, venue->server_ipv4, to.ip, venue->server_udp, to.port,
-                                  d.bytes, d.len);
-      if (m == nullptr) {
-        ++link.unsent;
-        continue;
-      }
-      out[n++] = m;
-      if (n == kMaxBurst) {
-        link.send_burst(out, n);
-        n = 0;
-      }
-    }
-    if (n != 0) link.send_burst(out, n);
-    venue_out.clear();
-  };
-  session::Endpoint appliance_venue_ep{appliance_mac, appliance_ip, venue->match.udp_dst};
-  for (;;) {
-    const uint64_t tsc = rte_rdtsc();
-    const uint64_t now = ns_now();
-    if (tsc >= next_hb) {
-      next_hb = tsc + hz / 4;
-      if (!published) {
-        feed.publish(link, now);
-        published = true;
-      } else {
-        feed.heartbeat(link);
-      }
-      sim.poll(now, venue_out);
-      send_venue_out(appliance_venue_ep);
-      if (stay_from != 0) {
-        // The memif client does not reconnect by itself: re-open the port while it is down.
-        rte_eth_link l{};
-        rte_eth_link_get_nowait(port, &l);
-        if (l.link_status == RTE_ETH_LINK_DOWN) {
-          link_drops += link_was_up;
-          link_was_up = false;
-          if (tsc >= next_reopen) {
-            next_reopen = tsc + hz;
-            rte_eth_dev_stop(port);
-            rte_eth_dev_start(port);
-          }
-        } else {
-          link_was_up = true;
-        }
-      }
-    }
-    // The client starts once the appliance is logged in at the venue and has had a moment to
-    // apply the market data.
-    if (flow_start == 0 && sim.session().logged_in()) flow_start = tsc + hz / 2;
-    if (flooding && next == flow.datagrams.size() && client_side.logins_accepted != 0)
-      flooding = flood->step(port, tsc, hz);
-    if (flow_start != 0 && tsc >= flow_start) {
-      const uint64_t due = (tsc - flow_start) * o.pps / hz + 1;
-      while (next < flow.datagrams.size() && next < due) {
-        const auto& d = flow.datagrams[next];
-        link.send(udp_frame(appliance_mac, kClientIp, appliance_ip, kClientPort,
-                            client->match.udp_dst, d.payload.data(), d.payload.size()));
-        ++next;
-        if (next == 1 && !flood) rte_delay_ms(50);  // the login first
-      }
-    }
-    const uint16_t n = rte_eth_rx_burst(port, 0, rx, 32);
-    for (uint16_t k = 0; k < n; ++k) {
-      const uint8_t* f = rte_pktmbuf_mtod(rx[k], const uint8_t*);
-      const uint32_t len = rte_pktmbuf_data_len(rx[k]);
-      if (len >= net::kUdp4HeadersLen && net::load_be16(f + 12) == net::kEtherTypeIpv4 &&
-          f[net::kEtherHeaderLen + 9] == net::kIpProtoUdp) {
-        const uint8_t* ip = f + net::kEtherHeaderLen;
-        const uint8_t* udp = ip + (ip[0] & 0x0f) * 4;
-        const uint16_t dport = net::load_be16(udp + 2);
-        const uint32_t dst_ip = net::load_be32(ip + 16);
-        const size_t plen = net::load_be16(udp + 4) - net::kUdpHeaderLen;
-        const uint8_t* payload = udp + net::kUdpHeaderLen;
-        if (dst_ip == venue->server_ipv4 && dport == venue->server_udp) {
-          session::Endpoint src;
-          std::memcpy(src.mac.data(), f + 6, 6);
-          src.ip = net::load_be32(ip + 12);
-          src.port = net::load_be16(udp);
-          appliance_venue_ep = src;
-          sim.on_datagram(now, src, payload, plen, venue_out);
-          send_venue_out(src);
-        } else if (dst_ip == kClientIp && dport == kClientPort) {
-          if (pcap) pcap->write(now, std::span<const uint8_t>(f, len));
-          client_side.on_payload(payload, plen);
-          last_rx_client = tsc;
-        }
-      }
-      rte_pktmbuf_free(rx[k]);
-    }
-    if (next == flow.datagrams.size() && !flooding) {
-      if (done_at == 0) done_at = tsc;
-      const uint64_t enters = flood ? flood->total() : flow.truth.enters;
-      const bool answered = client_side.answers() >= enters;
-      const bool quiet = tsc - std::max(last_rx_client, done_at) >= hz * o.linger_ms / 1000;
-      const bool finished = (answered && tsc - last_rx_client >= hz / 5) || quiet;
-      if (finished && o.stay_ms == 0) break;
-      if (finished && stay_from == 0) {
-        stay_from = tsc;
-        resting_after_flow = sim.resting_orders();
-        std::fprintf(
-            stderr, "switchyard-venue: flow answered, %lu orders resting, staying %lu ms\n",
-            static_cast<unsigned long>(resting_after_flow), static_cast<unsigned long>(o.stay_ms));
-      }
-      if (stay_from != 0 && tsc - stay_from >= hz * o.stay_ms / 1000) break;
-      if (stay_from != 0 && link_drops != 0 && flat_since == 0 && sim.resting_orders() == 0)
-        flat_since = tsc;
-      if (flat_since != 0 && tsc - flat_since >= hz) break;
-    }
-    if (tsc > deadline) break;
-    if (n == 0 && !flooding) rte_delay_us_sleep(20);
+  peer.start(port, pool);
+  while (peer.step()) {
   }
-  if (pcap) pcap->close();
-
-  nlohmann::json out;
-  out["truth"] = flow.truth.to_json();
-  out["sent"] = {{"datagrams", next}, {"frames", link.sent}, {"unsent", link.unsent}};
-  if (flood)
-    out["flood"] = {
-        {"offered_pps", o.pps},
-        {"orders", flood->total()},
-        {"sent", flood->sent},
-        {"breaching", flood->breaches()},
-        {"seconds", flood->seconds(hz)},
-        {"sent_pps",
-         flood->seconds(hz) > 0 ? static_cast<double>(flood->sent) / flood->seconds(hz) : 0.0},
-        {"bursts", flood->bursts_sent},
-        {"backpressure", flood->backpressure},
-        {"pool_empty", flood->pool_empty}};
-  nlohmann::json by_type;
-  for (int t = 0; t < 256; ++t)
-    if (client_side.by_type[t])
-      by_type[std::string(1, static_cast<char>(t))] = client_side.by_type[t];
-  out["client"] = {{"packets", client_side.packets},
-                   {"logins_accepted", client_side.logins_accepted},
-                   {"logins_rejected", client_side.logins_rejected},
-                   {"gaps", client_side.gaps},
-                   {"executed_shares", client_side.executed_shares},
-                   {"by_type", by_type}};
-  const traffic::VenueCounts& vcn = sim.counts();
-  if (o.stay_ms != 0)
-    out["stay"] = {
-        {"resting_after_flow", resting_after_flow},
-        {"link_drops", link_drops},
-        {"venue_logins", sim.session().counters()[session::SessionCounter::logins_accepted]},
-        {"venue_login_repeats", sim.session().counters()[session::SessionCounter::login_repeats]},
-        {"venue_retransmitted", sim.session().counters()[session::SessionCounter::retransmitted]}};
-  out["venue"] = {{"logged_in", sim.session().logged_in()},
-                  {"enters", vcn.enters},
-                  {"accepted", vcn.accepted},
-                  {"rejected", vcn.rejected},
-                  {"executed", vcn.executed},
-                  {"executed_shares", vcn.executed_shares},
-                  {"canceled", vcn.canceled},
-                  {"canceled_shares", vcn.canceled_shares},
-                  {"replaced", vcn.replaced},
-                  {"ignored", vcn.ignored},
-                  {"undecodable", vcn.undecodable},
-                  {"resting_orders", sim.resting_orders()},
-                  {"resting_shares", sim.resting_shares()}};
-  std::printf("%s\n", out.dump().c_str());
+  std::printf("%s\n", peer.report().dump().c_str());
   std::fflush(stdout);
+  const bool complete = peer.complete();
   rte_eth_dev_stop(port);
   rte_eth_dev_close(port);
   rte_eal_cleanup();
-  const uint64_t enters = flood ? flood->total() : flow.truth.enters;
-  const bool complete = next == flow.datagrams.size() && link.unsent == 0 &&
-                        (!flood || flood->sent == flood->total()) &&
-                        client_side.answers() >= enters;
   return complete ? 0 : 1;
 }
 

@@ -146,7 +146,7 @@ class Reporter {
 
 }  // namespace
 
-int run_appliance(const Options& opts) {
+int run_appliance(const Options& opts, const EmbedHooks* hooks) {
   conf::Config cfg;
   drivers::EalPlan plan;
   try {
@@ -164,6 +164,7 @@ int run_appliance(const Options& opts) {
   if (!plan.warning.empty()) std::cerr << "switchyard: warning: " << plan.warning << "\n";
   for (const std::string& note : drivers::remove_stale_memif_sockets(cfg))
     std::cerr << "switchyard: " << note << "\n";
+  if (hooks && hooks->eal_args) hooks->eal_args(cfg, plan.args);
 
   std::vector<char*> argv;
   for (auto& a : plan.args) argv.push_back(a.data());
@@ -178,6 +179,7 @@ int run_appliance(const Options& opts) {
   Runtime rt;
   std::unique_ptr<control::ControlPlane> plane;
   try {
+    if (hooks && hooks->eal_ready) hooks->eal_ready(cfg);
     build_pipeline(rt, cfg);
     // Before launch: the lcores start under the restored safety word (SAFE after an unclean stop).
     if (cfg.control.supervise) {
@@ -187,6 +189,7 @@ int run_appliance(const Options& opts) {
       plane->start();
     }
     launch_workers(rt);
+    if (hooks && hooks->launched) hooks->launched(rt);
   } catch (const std::exception& e) {
     const bool config = dynamic_cast<const conf::ConfigError*>(&e) != nullptr;
     std::cerr << (config ? "" : "switchyard: ") << e.what() << "\n";
