@@ -46,7 +46,7 @@ struct Options {
   const SafetyState* safety = nullptr;            // read by retention; null: always NORMAL
   uint64_t housekeeping_period_ns = 100'000'000;  // retention and free-space checks
   // Test hook: completions go unreaped for test_stall_ns, test_stall_after_ns after the first
-  // poll (a device that stops answering). 0: off.
+  // record was appended (a device that stops answering while written to). 0: off.
   uint64_t test_stall_after_ns = 0;
   uint64_t test_stall_ns = 0;
 };

@@ -642,7 +642,8 @@ void Writer::publish(StreamW& w, uint64_t now) {
 }
 
 uint32_t Writer::poll(uint64_t now) {
-  if (opts_.test_stall_ns != 0 && stall_until_ns_ == 0) {
+  if (opts_.test_stall_ns != 0 && stall_until_ns_ == 0 &&
+      streams_[0].st->accepted.get() + streams_[1].st->accepted.get() != 0) [[unlikely]] {
     stall_from_ns_ = now + opts_.test_stall_after_ns;
     stall_until_ns_ = stall_from_ns_ + opts_.test_stall_ns;
   }
