@@ -49,6 +49,9 @@ struct Options {
   // record was appended (a device that stops answering while written to). 0: off.
   uint64_t test_stall_after_ns = 0;
   uint64_t test_stall_ns = 0;
+  // Test hook: the next test_short_writes write submissions (first writes and retries alike)
+  // ask the kernel for only half of what is left, so their completions are short writes.
+  uint32_t test_short_writes = 0;
 };
 
 // Checks the relations between the settings; empty when fine.

@@ -31,6 +31,7 @@ nlohmann::json stream_json(const StreamState& s, const char* budget) {
           {"syncs", s.syncs.get()},
           {"write_errors", s.write_errors.get()},
           {"short_writes", s.short_writes.get()},
+          {"write_retries", s.write_retries.get()},
           {"sync_errors", s.sync_errors.get()},
           {"slow_completions", s.slow_ops.get()},
           {"segments_opened", s.segments_opened.get()},
