@@ -1257,7 +1257,10 @@ class Parser {
     ControlConfig& c = cfg_.control;
     c.mark = section_mark(top, "control");
     const Entry* e = top.get("control");
-    if (!e) return;
+    if (!e) {
+      parse_control_capture_shed(nullptr);  // its relations to other sections hold regardless
+      return;
+    }
     const MapView m(e->value, where(*e), "control", "control");
     read_string(m, "integrity_report", c.integrity_report);
     read_int(m, "report_interval_ms", c.report_interval_ms);
@@ -1280,6 +1283,7 @@ class Parser {
     }
     parse_control_api(m);
     parse_control_backpressure(m);
+    parse_control_capture_shed(&m);
     parse_control_hazards(m);
     if (const Entry* t = m.get("test")) {
       const MapView tm(t->value, where(*t), m.child("test"), "control.test");
@@ -1334,6 +1338,48 @@ class Parser {
       fail(at("mempool_critical_pct"), m.child("mempool_critical_pct"),
            std::to_string(b.mempool_critical_pct) + " is above mempool_low_pct (" +
                std::to_string(b.mempool_low_pct) + ")");
+  }
+
+  // Capture shedding must act before the backlog hazard (storage.backlog_hazard_mib) and before
+  // ring backpressure sheds whole classes (control.backpressure.ring_high_pct).
+  void parse_control_capture_shed(const MapView* control) {
+    ControlCaptureShedConfig& c = cfg_.control.capture_shed;
+    const Entry* e = control ? control->get("capture_shed") : nullptr;
+    std::optional<MapView> m;
+    if (e) {
+      m.emplace(e->value, where(*e), control->child("capture_shed"), "control.capture_shed");
+      read_int(*m, "backlog_high_kib", c.backlog_high_kib);
+      read_int(*m, "backlog_low_kib", c.backlog_low_kib);
+      read_int(*m, "ring_high_pct", c.ring_high_pct);
+      read_int(*m, "ring_low_pct", c.ring_low_pct);
+      read_int(*m, "escalate_ms", c.escalate_ms);
+      read_int(*m, "recover_hold_ms", c.recover_hold_ms);
+    }
+    // The relations hold for the defaults too (the other side may have moved).
+    auto at = [&](const char* key) {
+      if (m && m->get(key)) return where(*m->get(key));
+      if (e) return where(*e);
+      return control ? control->at() : cfg_.control.mark;
+    };
+    auto child = [&](const char* key) { return "control.capture_shed." + std::string(key); };
+    if (c.backlog_low_kib >= c.backlog_high_kib)
+      fail(at("backlog_low_kib"), child("backlog_low_kib"),
+           std::to_string(c.backlog_low_kib) + " must be below backlog_high_kib (" +
+               std::to_string(c.backlog_high_kib) + "): recovery needs hysteresis");
+    if (c.backlog_high_kib >= uint64_t{cfg_.storage.backlog_hazard_mib} * 1024)
+      fail(at("backlog_high_kib"), child("backlog_high_kib"),
+           std::to_string(c.backlog_high_kib) + " KiB is not below storage.backlog_hazard_mib (" +
+               std::to_string(cfg_.storage.backlog_hazard_mib) +
+               " MiB): capture must be shed before the backlog is a hazard");
+    if (c.ring_low_pct >= c.ring_high_pct)
+      fail(at("ring_low_pct"), child("ring_low_pct"),
+           std::to_string(c.ring_low_pct) + " must be below ring_high_pct (" +
+               std::to_string(c.ring_high_pct) + "): recovery needs hysteresis");
+    if (c.ring_high_pct >= cfg_.control.backpressure.ring_high_pct)
+      fail(at("ring_high_pct"), child("ring_high_pct"),
+           std::to_string(c.ring_high_pct) + " is not below control.backpressure.ring_high_pct (" +
+               std::to_string(cfg_.control.backpressure.ring_high_pct) +
+               "): capture must be shed before packets are");
   }
 
   void parse_control_hazards(const MapView& control) {
@@ -1791,6 +1837,14 @@ std::string dump_resolved(const Config& cfg) {
   emit_int(out, "escalate_ms", c.backpressure.escalate_ms);
   emit_int(out, "recover_hold_ms", c.backpressure.recover_hold_ms);
   emit_bool(out, "auto_recover", c.backpressure.auto_recover);
+  out << YAML::EndMap;
+  out << YAML::Key << "capture_shed" << YAML::Value << YAML::BeginMap;
+  emit_int(out, "backlog_high_kib", c.capture_shed.backlog_high_kib);
+  emit_int(out, "backlog_low_kib", c.capture_shed.backlog_low_kib);
+  emit_int(out, "ring_high_pct", c.capture_shed.ring_high_pct);
+  emit_int(out, "ring_low_pct", c.capture_shed.ring_low_pct);
+  emit_int(out, "escalate_ms", c.capture_shed.escalate_ms);
+  emit_int(out, "recover_hold_ms", c.capture_shed.recover_hold_ms);
   out << YAML::EndMap;
   out << YAML::Key << "hazards" << YAML::Value << YAML::BeginMap;
   emit_string_list(out, "disk_paths", c.hazards.disk_paths);

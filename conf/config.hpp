@@ -298,6 +298,17 @@ struct ControlBackpressureConfig {
   bool auto_recover = true;           // policy: lift shedding when pressure ends (audited)
 };
 
+// Capture shedding: storage falling behind (raw backlog, fill of the rings into storage) stops
+// the raw copies of P2, then P1 classes; the packets themselves are still processed.
+struct ControlCaptureShedConfig {
+  uint64_t backlog_high_kib = 1536;  // raw backlog at or above: shed P2 capture (then P1)
+  uint64_t backlog_low_kib = 256;    // at or below (rings calm too) for recover_hold_ms: lift
+  uint32_t ring_high_pct = 50;       // fill of a ring into storage at or above: shed
+  uint32_t ring_low_pct = 10;        // at or below (backlog calm too): calm
+  uint32_t escalate_ms = 100;        // pressure this long with P2 shed: shed P1 capture too
+  uint32_t recover_hold_ms = 500;    // calm this long before capture shedding lifts
+};
+
 // Capacity hazards sampled by a non-EAL thread.
 struct ControlHazardsConfig {
   std::vector<std::string> disk_paths;  // statvfs each; relative to the working directory
@@ -337,6 +348,7 @@ struct ControlConfig {
   std::string budgets;     // latency budget policy (YAML); relative to the config's directory
   ControlApiConfig api;
   ControlBackpressureConfig backpressure;
+  ControlCaptureShedConfig capture_shed;
   ControlHazardsConfig hazards;
   ControlTestConfig test;
   SourceMark mark;

@@ -271,8 +271,8 @@ std::vector<SchemaKey> build_schema() {
   k.push_back({"storage.test", "map", "{}", "", "",
                "Test hooks that stall the io layer for real; never set them in production."});
   k.push_back({"storage.test.stall_after_ms", "integer", "0", "ms", "0..3600000",
-               "Test only: the writer stops reaping io_uring completions this long after its "
-               "first poll; 0: off."});
+               "Test only: the writer stops reaping io_uring completions this long after the "
+               "first record it took; 0: off."});
   k.push_back({"storage.test.stall_ms", "integer", "0", "ms", "0..3600000",
                "Test only: how long completions go unreaped (the writes look stalled)."});
 
@@ -335,6 +335,28 @@ std::vector<SchemaKey> build_schema() {
   k.push_back({"control.backpressure.auto_recover", "bool", "true", "", "",
                "Policy: lift shedding when backpressure ends (audited as a policy relaxation); "
                "false: only POST /control/degrade/recover lifts it."});
+  // --- control.capture_shed: storage falling behind sheds capture, P2 first ------------------
+  k.push_back({"control.capture_shed", "map", "{}", "", "",
+               "Capture shedding: while storage falls behind, the raw copies of P2 (then P1) "
+               "classes are not written; the packets are still processed. P0 capture is never "
+               "shed. docs/storage.md."});
+  k.push_back({"control.capture_shed.backlog_high_kib", "integer", "1536", "KiB", "1..67108864",
+               "The raw stream's backlog (appended, not yet durable) at or above this sheds P2 "
+               "capture; below storage.backlog_hazard_mib."});
+  k.push_back({"control.capture_shed.backlog_low_kib", "integer", "256", "KiB", "0..67108863",
+               "Backlog at or below this (with the rings calm, for recover_hold_ms) lifts "
+               "capture shedding; below backlog_high_kib."});
+  k.push_back({"control.capture_shed.ring_high_pct", "integer", "50", "%", "1..100",
+               "Fill of a ring into storage at or above this sheds P2 capture; below "
+               "control.backpressure.ring_high_pct, so capture goes before packets."});
+  k.push_back({"control.capture_shed.ring_low_pct", "integer", "10", "%", "0..99",
+               "Ring fill at or below this (with the backlog calm, for recover_hold_ms) lifts "
+               "capture shedding; below ring_high_pct."});
+  k.push_back({"control.capture_shed.escalate_ms", "integer", "100", "ms", "1..600000",
+               "Pressure this long with P2 capture shed sheds P1 capture too."});
+  k.push_back({"control.capture_shed.recover_hold_ms", "integer", "500", "ms", "1..3600000",
+               "Hysteresis: calm this long before capture shedding lifts (audited, actor "
+               "policy)."});
   k.push_back(
       {"control.hazards", "map", "{}", "", "",
        "Capacity hazards sampled off the lcores; any of them moves the appliance to SAFE."});

@@ -58,6 +58,8 @@ class RxLcore {
                     : p == conf::Priority::p2 ? 1
                     : p == conf::Priority::p1 ? 2
                                               : kNeverShed;
+      // The capture shed word's level at which no raw copy of the class is taken.
+      capture_shed_at_[c] = p == conf::Priority::p2 ? 1 : p == conf::Priority::p1 ? 2 : kNeverShed;
     }
     const conf::ControlTestConfig& t = rt.cfg->control.test;
     if (t.stall_rx_after_ms && first_rx(rt, self))
@@ -130,6 +132,7 @@ class RxLcore {
     uint64_t burst_bytes = 0;
     // Priority shedding: one load per burst; the control lcore moves it with hysteresis.
     const uint32_t shed = rt_.safety.shed.load(std::memory_order_relaxed);
+    const uint32_t capture_shed = rt_.safety.capture_shed.load(std::memory_order_relaxed);
 
     for (uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
@@ -186,7 +189,16 @@ class RxLcore {
       }
       // Storage: the raw copy of a captured class (lcore/storage_capture.hpp), taken before
       // either message is enqueued so no consumer can free the packet first.
-      if (capture_copy) {
+      if (capture_copy && capture_shed != 0 && capture_shed_at_[v.class_id] <= capture_shed)
+          [[unlikely]] {
+        // Storage is behind: the packet goes on, its raw copy is not taken (counted).
+        stats_.capture.packets.inc();
+        stats_.capture
+            .dropped[static_cast<size_t>(capture_shed_at_[v.class_id] == 1
+                                             ? DropReason::capture_shed_p2
+                                             : DropReason::capture_shed_p1)]
+            .inc();
+      } else if (capture_copy) {
         rte_mbuf_refcnt_update(m, 1);
         RingMsg copy = msg;
         copy.flags = kMsgCapture;
@@ -316,6 +328,7 @@ class RxLcore {
   net::Destination destination_[net::kMaxClasses]{};
   bool capture_copy_[net::kMaxClasses]{};  // storage also captures these classes' packets
   uint8_t shed_at_[net::kMaxClasses]{};
+  uint8_t capture_shed_at_[net::kMaxClasses]{};
   Bucket md_, order_, capture_;
 };
 

@@ -47,9 +47,10 @@ struct alignas(64) LcoreStats {
   FlowCounters tx_relay[kMaxPorts];
   FlowCounters classes[net::kMaxClasses];  // rx: by class; consumers: packets in by class
   // Raw captures (docs/storage.md). Producers (rx copies of captured classes, integrity's sent
-  // frames): packets = copies attempted, delivered = enqueued to storage, dropped = ring_full.
-  // Storage: packets = raw records taken, delivered = persisted, dropped = disk_full /
-  // storage_io / unpersisted (abandoned at a forced stop).
+  // frames): packets = copies attempted, delivered = enqueued to storage, dropped = ring_full or
+  // capture_shed_p2/p1 (no copy taken while storage is behind). Storage: packets = raw records
+  // taken, delivered = persisted, dropped = disk_full / storage_io / unpersisted (abandoned at a
+  // forced stop) / capture_shed_p2/p1 (taken while shed: not written).
   FlowCounters capture;
   std::atomic<uint64_t> heartbeat_tsc{0};  // TSC of the last loop iteration
   std::atomic<uint32_t> hazards{0};   // HazardBit set this lcore raises (src/common/safety.hpp)

@@ -57,6 +57,10 @@ class StorageLcore {
     ts_offset_ = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, nullptr);
     const int flag = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, nullptr);
     ts_flag_ = flag >= 0 ? (uint64_t{1} << flag) : 0;
+    for (size_t c = 0; c < rt.classes.classes.size(); ++c) {
+      const conf::Priority p = rt.classes.classes[c].priority;
+      capture_shed_at_[c] = p == conf::Priority::p2 ? 1 : p == conf::Priority::p1 ? 2 : kNeverShed;
+    }
   }
 
   void run() {
@@ -68,6 +72,7 @@ class StorageLcore {
       stats_.heartbeat_tsc.store(tsc, std::memory_order_relaxed);
       stats_.loops.inc();
       const uint64_t now = rt_.tsc_to_utc_ns(tsc);
+      capture_shed_ = rt_.safety.capture_shed.load(std::memory_order_relaxed);
       uint32_t work = tx_drain_handoffs(self_);
       if (writer_) work += writer_->poll(now);
       work += drain_inputs(now);
@@ -129,7 +134,17 @@ class StorageLcore {
     rte_mbuf* m = reinterpret_cast<rte_mbuf*>(msg.payload);
     const bool copy = msg.flags & kMsgCapture;
     const bool keep = writer_ && (copy || rt_.persist_class[msg.class_id]);
-    if (keep) {
+    // Storage is behind and the control lcore sheds this tier's capture: what the rx lcore had
+    // already queued is not written either (counted). What the appliance sent is never shed.
+    if (keep && !(msg.flags & kMsgSent) && capture_shed_ != 0 &&
+        capture_shed_at_[msg.class_id] <= capture_shed_) [[unlikely]] {
+      stats_.capture.packets.inc();
+      stats_.capture
+          .dropped[static_cast<size_t>(capture_shed_at_[msg.class_id] == 1
+                                           ? DropReason::capture_shed_p2
+                                           : DropReason::capture_shed_p1)]
+          .inc();
+    } else if (keep) {
       storage::PacketIn in;
       in.packet = m;
       in.copy = copy_mbuf;
@@ -206,6 +221,7 @@ class StorageLcore {
   }
 
   static constexpr unsigned kRecordBurst = 64;
+  static constexpr uint8_t kNeverShed = 0xff;
   static constexpr unsigned kRecordBurstsPerLoop = 16;
   Runtime& rt_;
   LcoreRuntime& self_;
@@ -215,6 +231,8 @@ class StorageLcore {
   bool capture_clock_ = false;
   int ts_offset_ = -1;
   uint64_t ts_flag_ = 0;
+  uint32_t capture_shed_ = 0;                    // the control lcore's word, once per loop
+  uint8_t capture_shed_at_[net::kMaxClasses]{};  // word level that sheds a class's capture
   RingMsg msgs_[kMaxBurst];
   unsigned n_msgs_ = 0, pos_msgs_ = 0;
   size_t next_input_ = 0;
@@ -307,7 +325,9 @@ uint64_t storage_loss(const Runtime& rt) {
     for (const auto& s : rt.storage_state->streams) n += s.unpersisted_total();
   for (const auto& lc : rt.lcores)
     if (lc.cfg->role == conf::Role::storage)
-      n += lc.stats->capture.dropped[static_cast<size_t>(DropReason::unpersisted)].get();
+      for (DropReason r :
+           {DropReason::unpersisted, DropReason::capture_shed_p2, DropReason::capture_shed_p1})
+        n += lc.stats->capture.dropped[static_cast<size_t>(r)].get();
   return n;
 }
 

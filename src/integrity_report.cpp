@@ -108,6 +108,11 @@ nlohmann::json storage_json(const Runtime& rt) {
   storage::CaptureTotals cap;
   uint32_t hazards = 0;
   for (const auto& lc : rt.lcores) {
+    // Capture shed while storage was behind: by the rx lcores (no copy) and by storage itself.
+    cap.shed_p2 +=
+        lc.stats->capture.dropped[static_cast<size_t>(DropReason::capture_shed_p2)].get();
+    cap.shed_p1 +=
+        lc.stats->capture.dropped[static_cast<size_t>(DropReason::capture_shed_p1)].get();
     if (lc.cfg->role == conf::Role::storage) {
       hazards = lc.stats->hazards.load(std::memory_order_relaxed);
       continue;

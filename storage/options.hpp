@@ -46,9 +46,12 @@ struct Options {
   const SafetyState* safety = nullptr;            // read by retention; null: always NORMAL
   uint64_t housekeeping_period_ns = 100'000'000;  // retention and free-space checks
   // Test hook: completions go unreaped for test_stall_ns, test_stall_after_ns after the first
-  // poll (a device that stops answering). 0: off.
+  // record was appended (a device that stops answering while written to). 0: off.
   uint64_t test_stall_after_ns = 0;
   uint64_t test_stall_ns = 0;
+  // Test hook: the next test_short_writes write submissions (first writes and retries alike)
+  // ask the kernel for only half of what is left, so their completions are short writes.
+  uint32_t test_short_writes = 0;
 };
 
 // Checks the relations between the settings; empty when fine.

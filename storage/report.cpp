@@ -31,6 +31,7 @@ nlohmann::json stream_json(const StreamState& s, const char* budget) {
           {"syncs", s.syncs.get()},
           {"write_errors", s.write_errors.get()},
           {"short_writes", s.short_writes.get()},
+          {"write_retries", s.write_retries.get()},
           {"sync_errors", s.sync_errors.get()},
           {"slow_completions", s.slow_ops.get()},
           {"segments_opened", s.segments_opened.get()},
@@ -56,7 +57,9 @@ nlohmann::json report_json(const StorageState& st, const std::vector<std::string
   j["canonical"] = stream_json(st.streams[1], "Canonical: raw -> canonical persist");
   j["raw"]["capture"] = {{"attempted", capture.attempted},
                          {"enqueued", capture.enqueued},
-                         {"dropped_ring_full", capture.ring_full}};
+                         {"dropped_ring_full", capture.ring_full},
+                         {"shed_p2", capture.shed_p2},
+                         {"shed_p1", capture.shed_p1}};
   nlohmann::json classes = nlohmann::json::object();
   for (size_t c = 0; c < class_names.size() && c < kMaxClasses; ++c) {
     const uint64_t ok = st.classes.persisted[c].get(), bad = st.classes.unpersisted[c].get();

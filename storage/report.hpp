@@ -17,6 +17,8 @@ struct CaptureTotals {
   uint64_t attempted = 0;
   uint64_t enqueued = 0;
   uint64_t ring_full = 0;  // copies the capture ring refused: not persisted
+  uint64_t shed_p2 = 0;    // not captured while storage was behind (capture shedding)
+  uint64_t shed_p1 = 0;
 };
 
 nlohmann::json report_json(const StorageState& st, const std::vector<std::string>& class_names,

@@ -29,7 +29,7 @@ namespace sy::storage {
 // Why records were not persisted (each maps to a DropReason of the appliance's list).
 enum class Unpersisted : uint8_t {
   disk_full = 0,   // ENOSPC/EDQUOT on a write, or no segment could be allocated
-  storage_io = 1,  // EIO and other write or sync errors, short writes
+  storage_io = 1,  // EIO and other write or sync errors, short writes past their retries
   abandoned = 2,   // still buffered when a forced stop ended the lcore
 };
 inline constexpr size_t kUnpersistedReasons = 3;
@@ -45,7 +45,8 @@ struct alignas(64) StreamState {
   Counter persisted_bytes;                    // bytes of durable writes (with padding)
   Counter unpersisted[kUnpersistedReasons];
   Counter writes, write_bytes, syncs, short_writes, write_errors, sync_errors, slow_ops;
-  Counter pad_bytes;  // padding written to end a write on a 4 KiB boundary
+  Counter write_retries;  // remainders of short writes resubmitted
+  Counter pad_bytes;      // padding written to end a write on a 4 KiB boundary
   Counter segments_opened;
   Counter segment_waits;        // appends that found no segment ready (backpressure)
   Counter truncated;            // raw: packets captured shorter than their length

@@ -108,6 +108,8 @@ class Writer {
     int32_t block = -1;
     uint32_t used = 0;
     uint32_t len = 0;
+    uint32_t done = 0;    // bytes written by earlier (short) completions, on a page boundary
+    uint8_t retries = 0;  // resubmissions after short writes
     uint32_t records = 0;
     uint64_t first_sequence = 0;
     uint64_t offset = 0;
@@ -190,6 +192,7 @@ class Writer {
   Options opts_;
   uint64_t stall_from_ns_ = 0;  // test hook window (options.hpp), set at the first poll
   uint64_t stall_until_ns_ = 0;
+  uint32_t test_short_writes_left_ = 0;  // test hook (options.hpp)
   StorageState& state_;
   std::unique_ptr<Housekeeper> hk_;
   io_uring ring_{};

@@ -28,6 +28,8 @@ namespace sy {
   X(upkeep_unsent, false)     \
   X(shed_p1, true)            \
   X(shed_p2, true)            \
+  X(capture_shed_p1, true)    \
+  X(capture_shed_p2, true)    \
   X(left_in_ring, true)       \
   X(unpersisted, true)        \
   X(disk_full, true)          \

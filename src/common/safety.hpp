@@ -58,6 +58,11 @@ struct SafetyState {
   // Priority shedding the rx lcores apply per burst: 0 nothing, 1 shed P2, 2 shed P1 and P2
   // (P0 is never shed). Counted as drop reasons shed_p2 / shed_p1.
   std::atomic<uint32_t> shed{0};
+  // Capture shedding (storage falling behind): 0 nothing, 1 P2 capture shed, 2 P1 and P2. The
+  // packets are still processed; only their raw copy is not written to the store. Applied by
+  // the rx lcores (no copy is taken) and the storage lcore (what is already queued), counted
+  // as capture_shed_p2 / capture_shed_p1. P0 capture is never shed.
+  std::atomic<uint32_t> capture_shed{0};
   // The operator authorized storage's retention deletes while SAFE or EMERGENCY_STOP
   // (POST /control/retention/authorize). Storage must check it before a destructive operation in
   // those modes; it is cleared when the appliance leaves SAFE.

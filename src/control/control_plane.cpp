@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "src/control/http_api.hpp"
+#include "storage/state.hpp"
 
 namespace sy::control {
 
@@ -214,6 +215,23 @@ Sample ControlPlane::measure(uint64_t now_tsc, uint64_t now_ns) {
     for (const rte_ring* r : {lc.md_out, lc.order_out, lc.capture_out, lc.storage_out})
       ring_fill(r);
   ring_fill(rt_.canonical);
+  // Storage falling behind, for capture shedding: the raw backlog and the rings of raw captures.
+  if (rt_.storage_writer && rt_.storage_state) {
+    s.storage = true;
+    s.storage_backlog_bytes =
+        rt_.storage_state->streams[0].backlog_bytes.load(std::memory_order_relaxed);
+    for (const auto& lc : rt_.lcores)
+      for (const rte_ring* r : {lc.capture_out, lc.storage_out}) {
+        if (r == nullptr) continue;
+        const unsigned cap = rte_ring_get_capacity(r);
+        const uint32_t pct =
+            cap ? static_cast<uint32_t>(uint64_t{rte_ring_count(r)} * 100 / cap) : 0;
+        if (pct >= s.storage_ring_fill_pct) {
+          s.storage_ring_fill_pct = pct;
+          s.storage_ring = r->name;
+        }
+      }
+  }
   for (const auto& port : rt_.ports) {
     if (port->pool == nullptr || port->pool->size == 0) continue;
     const uint32_t pct = static_cast<uint32_t>(uint64_t{rte_mempool_avail_count(port->pool)} * 100 /
@@ -335,6 +353,7 @@ void ControlPlane::publish_word() {
   rt_.safety.set(p.mode, p.kill);
   rt_.safety.set_account_kill(p.accounts);
   rt_.safety.shed.store(p.shed, std::memory_order_release);
+  rt_.safety.capture_shed.store(p.capture_shed, std::memory_order_release);
   rt_.safety.retention_authorized.store(p.retention, std::memory_order_release);
   last_word_ = p;
   word_written_ = true;
@@ -355,6 +374,7 @@ void ControlPlane::publish_status(uint64_t now_ns, const Sample& smp) {
   s.kill = p.kill;
   s.accounts = p.accounts;
   s.shed = p.shed;
+  s.capture_shed = p.capture_shed;
   s.retention = p.retention;
   s.backpressure = controller_.backpressure();
   s.latched = controller_.hazard_latched();
@@ -463,7 +483,8 @@ nlohmann::json ControlPlane::report_section() const {
                        {"events", s.backpressure_events},
                        {"total_ms", s.backpressure_ns / 1'000'000},
                        {"degrade_events", s.degrade_events},
-                       {"shed_tier", s.shed}};
+                       {"shed_tier", s.shed},
+                       {"capture_shed_tier", s.capture_shed}};
   nlohmann::json unknown = nlohmann::json::array();
   for (const auto& lc : rt_.lcores)
     if (s.heartbeat_missing >> (lc.index & 63) & 1)

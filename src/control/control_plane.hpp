@@ -51,6 +51,7 @@ struct ControlStatus {
   bool latched = false;
   bool pending = false;
   uint32_t shed = 0;
+  uint32_t capture_shed = 0;  // raw capture shed while storage is behind (same tiers)
   uint64_t accounts = 0;
   uint32_t hazards = 0;
   uint64_t heartbeat_missing = 0;  // bit i: lcore index i

@@ -62,6 +62,7 @@ json state_json(const ControlStatus& s) {
           {"shedding", s.shed == 0   ? "none"
                        : s.shed == 1 ? "P2"
                                      : "P1,P2"},
+          {"capture_shed_tier", s.capture_shed},
           {"backpressure", s.backpressure},
           {"hazard_latched", s.latched},
           {"latch_reason", std::string(s.latch_reason)},
@@ -384,6 +385,9 @@ void ControlPlane::Api::health(httplib::Response& res) {
   }
   if (s.mode == SafetyMode::degraded) degraded.push_back("mode DEGRADED");
   if (s.shed) degraded.push_back(s.shed == 1 ? "shedding P2" : "shedding P1 and P2");
+  if (s.capture_shed)
+    degraded.push_back(s.capture_shed == 1 ? "not capturing P2 (storage behind)"
+                                           : "not capturing P1 and P2 (storage behind)");
   if (s.backpressure)
     degraded.push_back("backpressure: " + std::string(s.ring) + " " +
                        std::to_string(s.ring_fill_pct) + "% full");
@@ -487,6 +491,9 @@ std::string ControlPlane::Api::metrics() {
   o << "switchyard_accounts_killed " << std::popcount(s.accounts) << "\n";
   help("switchyard_shed_tier", "gauge", "0 nothing shed, 1 P2 shed, 2 P1 and P2 shed.");
   o << "switchyard_shed_tier " << s.shed << "\n";
+  help("switchyard_capture_shed_tier", "gauge",
+       "Raw capture shed while storage is behind: 0 none, 1 P2, 2 P1 and P2.");
+  o << "switchyard_capture_shed_tier " << s.capture_shed << "\n";
   help("switchyard_backpressure_active", "gauge", "Backpressure in progress.");
   o << "switchyard_backpressure_active " << (s.backpressure ? 1 : 0) << "\n";
   help("switchyard_backpressure_events_total", "counter", "Backpressure episodes started.");

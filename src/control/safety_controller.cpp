@@ -13,12 +13,16 @@ constexpr uint64_t kNsPerMs = 1'000'000;
 
 bool at_least_as_strict(const Published& a, const Published& b) {
   return a.mode >= b.mode && a.kill >= b.kill && (a.accounts & b.accounts) == b.accounts &&
-         a.shed >= b.shed && a.retention <= b.retention;
+         a.shed >= b.shed && a.capture_shed >= b.capture_shed && a.retention <= b.retention;
 }
 
 Published strictest(const Published& a, const Published& b) {
-  return {std::max(a.mode, b.mode), a.kill || b.kill, a.accounts | b.accounts,
-          std::max(a.shed, b.shed), a.retention && b.retention};
+  return {std::max(a.mode, b.mode),
+          a.kill || b.kill,
+          a.accounts | b.accounts,
+          std::max(a.shed, b.shed),
+          std::max(a.capture_shed, b.capture_shed),
+          a.retention && b.retention};
 }
 
 }  // namespace
@@ -126,10 +130,11 @@ Published SafetyController::desired() const {
   Published p;
   p.mode = floors_.operator_mode;
   if (floors_.hazard_latched) p.mode = std::max(p.mode, SafetyMode::safe);
-  if (floors_.shed > 0) p.mode = std::max(p.mode, SafetyMode::degraded);
+  if (floors_.shed > 0 || floors_.capture_shed > 0) p.mode = std::max(p.mode, SafetyMode::degraded);
   p.kill = floors_.kill;
   p.accounts = floors_.accounts;
   p.shed = floors_.shed;
+  p.capture_shed = floors_.capture_shed;
   p.retention = floors_.retention;
   return p;
 }
@@ -202,12 +207,76 @@ void SafetyController::shedding(const Sample& s, uint32_t& hazards) {
   }
 }
 
+// Storage falling behind: stop writing P2 capture, then P1 (never P0), before the backlog becomes
+// a hazard and before ring backpressure sheds whole classes (the thresholds are lower: conf).
+void SafetyController::capture_shedding(const Sample& s) {
+  if (!s.storage) return;
+  const auto& cs = cfg_.capture_shed;
+  const bool backlog_high = s.storage_backlog_bytes >= cs.backlog_high_kib * 1024;
+  const bool ring_high = s.storage_ring_fill_pct >= cs.ring_high_pct;
+  const bool calm = s.storage_backlog_bytes <= cs.backlog_low_kib * 1024 &&
+                    s.storage_ring_fill_pct <= cs.ring_low_pct;
+  auto measured = [&](nlohmann::json j) {
+    j["backlog_bytes"] = s.storage_backlog_bytes;
+    j["ring"] = s.storage_ring;
+    j["ring_fill_pct"] = s.storage_ring_fill_pct;
+    return j;
+  };
+  if (backlog_high || ring_high) {
+    cap_calm_since_ns_ = 0;
+    cap_active_ = true;
+    const char* why = backlog_high ? "raw backlog at or above capture_shed.backlog_high_kib"
+                                   : "ring into storage at or above capture_shed.ring_high_pct";
+    if (floors_.capture_shed == 0) {
+      floors_.capture_shed = 1;
+      cap_tier_since_ns_ = s.now_ns;
+      ++degrade_events_;
+      emit("perf.degrade.applied", "control", "warning",
+           measured({{"tier", "P2"},
+                     {"action", "stop_capture"},
+                     {"scope", "storage"},
+                     {"reason", why},
+                     {"drop_reason", "capture_shed_p2"}}));
+    } else if (floors_.capture_shed == 1 &&
+               s.now_ns - cap_tier_since_ns_ >= uint64_t{cs.escalate_ms} * kNsPerMs) {
+      floors_.capture_shed = 2;
+      cap_tier_since_ns_ = s.now_ns;
+      ++degrade_events_;
+      emit("perf.degrade.applied", "control", "warning",
+           measured({{"tier", "P1"},
+                     {"action", "stop_capture"},
+                     {"scope", "storage"},
+                     {"reason", why},
+                     {"drop_reason", "capture_shed_p1"}}));
+    }
+    return;
+  }
+  if (!cap_active_) return;
+  if (!calm) {
+    cap_calm_since_ns_ = 0;
+    return;
+  }
+  if (cap_calm_since_ns_ == 0) cap_calm_since_ns_ = s.now_ns;
+  if (s.now_ns - cap_calm_since_ns_ < uint64_t{cs.recover_hold_ms} * kNsPerMs) return;
+  cap_active_ = false;
+  if (floors_.capture_shed > 0) {
+    emit("perf.degrade.recovered", "policy", "info",
+         measured({{"tiers", floors_.capture_shed >= 2 ? "P1,P2" : "P2"},
+                   {"action", "resume_capture"},
+                   {"scope", "storage"},
+                   {"policy", "control.capture_shed.recover_hold_ms"}}));
+    floors_.capture_shed = 0;
+    last_actor_ = "policy";
+  }
+}
+
 void SafetyController::observe(const Sample& s) {
   uint32_t hazards = s.hazards;
   for (uint32_t b = hazards; b; b &= b - 1) {
     const int i = std::countr_zero(b);
     why_[static_cast<size_t>(i)] = s.why[static_cast<size_t>(i)];
   }
+  capture_shedding(s);  // first: in a tick where both apply, capture goes before packets
   shedding(s, hazards);
 
   const uint32_t raised = hazards & ~active_;
@@ -284,19 +353,22 @@ CommandVerdict SafetyController::command(const CommandRequest& c, uint64_t now_n
       }
       break;
     case CommandKind::degrade_recover:
-      if (floors_.shed == 0) {
+      if (floors_.shed == 0 && floors_.capture_shed == 0) {
         v.http_status = 409;
         v.error = "not degraded: nothing is shed";
         return v;
       }
-      if (bp_active_) {
+      if (bp_active_ || cap_active_) {
         v.http_status = 409;
-        v.error = "backpressure persists; recovery needs the low watermarks first";
+        v.error = bp_active_ ? "backpressure persists; recovery needs the low watermarks first"
+                             : "storage is still behind; capture recovers below its low marks";
         return v;
       }
-      emit("perf.degrade.recovered", "operator", "info",
-           {{"tiers", floors_.shed >= 2 ? "P1,P2" : "P2"}, {"reason", std::string(c.reason)}});
+      if (floors_.shed)
+        emit("perf.degrade.recovered", "operator", "info",
+             {{"tiers", floors_.shed >= 2 ? "P1,P2" : "P2"}, {"reason", std::string(c.reason)}});
       floors_.shed = 0;
+      floors_.capture_shed = 0;  // only held while cap_active_, so already 0 here
       break;
     case CommandKind::retention:
       if (floors_.retention != c.authorized)

@@ -8,6 +8,11 @@
 // escalate_ms, never P0: pressure that persists at the critical watermark with both shed is P0
 // pressure, a capacity hazard. Recovery needs recover_hold_ms of calm (hysteresis).
 //
+// Capture shedding comes first when storage falls behind (its raw backlog, the fill of the
+// rings into it): the raw copies of P2, then P1 classes are not written, the packets are still
+// processed; it lifts by policy after capture_shed.recover_hold_ms of calm. P0 capture is never
+// shed: if it still backs up, storage's own backlog hazard moves the appliance to SAFE.
+//
 // Tightening is published at once. A relaxation is published only after the state carrying it
 // was persisted (settle() with the persister's versions); if that write fails the floors roll
 // back and the operator gets the error.
@@ -43,6 +48,10 @@ struct Sample {
   std::string ring;                 // its name
   uint32_t pool_free_pct = 100;     // emptiest mempool
   std::string pool;
+  bool storage = false;                // persistence is on: the fields below mean something
+  uint64_t storage_backlog_bytes = 0;  // raw stream: appended, not yet settled
+  uint32_t storage_ring_fill_pct = 0;  // fullest ring into storage (raw captures)
+  std::string storage_ring;
 };
 
 enum class CommandKind : uint8_t { safety_mode, kill_switch, degrade_recover, retention };
@@ -70,7 +79,8 @@ struct Published {
   SafetyMode mode = SafetyMode::normal;
   bool kill = false;
   uint64_t accounts = 0;
-  uint32_t shed = 0;  // 0 none, 1 P2 shed, 2 P1 and P2 shed
+  uint32_t shed = 0;          // 0 none, 1 P2 shed, 2 P1 and P2 shed
+  uint32_t capture_shed = 0;  // the same tiers, for raw capture only
   bool retention = false;
   bool operator==(const Published&) const = default;
 };
@@ -104,6 +114,7 @@ class SafetyController {
   const std::string& latch_reason() const { return floors_.latch_reason; }
   SafetyMode operator_mode() const { return floors_.operator_mode; }
   bool backpressure() const { return bp_active_; }
+  bool capture_pressure() const { return cap_active_; }
   uint64_t backpressure_events() const { return bp_events_; }
   uint64_t backpressure_ns_total() const { return bp_ns_total_; }
   uint64_t degrade_events() const { return degrade_events_; }
@@ -128,12 +139,14 @@ class SafetyController {
     bool kill = false;
     uint64_t accounts = 0;
     uint32_t shed = 0;
+    uint32_t capture_shed = 0;
     bool retention = false;
   };
   Published desired() const;
   void emit(const char* event, const char* actor, const char* severity, nlohmann::json detail);
   void publish(const Published& p, const std::string& actor);
   void shedding(const Sample& s, uint32_t& hazards);
+  void capture_shedding(const Sample& s);
 
   const conf::ControlConfig& cfg_;
   bool persisting_;
@@ -156,6 +169,9 @@ class SafetyController {
   uint64_t bp_start_ns_ = 0, tier_since_ns_ = 0, calm_since_ns_ = 0;
   uint32_t bp_peak_pct_ = 0;
   uint64_t bp_events_ = 0, bp_ns_total_ = 0, degrade_events_ = 0;
+  // capture shedding
+  bool cap_active_ = false;
+  uint64_t cap_tier_since_ns_ = 0, cap_calm_since_ns_ = 0;
   std::vector<AuditEvent> events_;
 };
 

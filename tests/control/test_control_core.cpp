@@ -451,6 +451,70 @@ TEST(SafetyController, OperatorRecoveryWithoutPolicy) {
   EXPECT_EQ(h.c->command(rec, h.t).http_status, 409);  // not degraded any more
 }
 
+// Storage falling behind: P2 capture first, P1 after escalate_ms, never P0; lifts after
+// recover_hold_ms of calm by policy; never a hazard and never class shedding by itself.
+TEST(SafetyController, StorageBacklogShedsP2CaptureFirstWithHysteresis) {
+  Harness h;
+  h.cfg.capture_shed.escalate_ms = 10;
+  h.cfg.capture_shed.recover_hold_ms = 20;
+  h.events();
+  Sample idle;
+  idle.storage = true;
+  h.tick(idle);
+  EXPECT_EQ(h.c->published().capture_shed, 0u);
+  Sample behind = idle;
+  behind.storage_backlog_bytes = h.cfg.capture_shed.backlog_high_kib * 1024;
+  h.tick(behind);
+  EXPECT_EQ(h.c->published().capture_shed, 1u);
+  EXPECT_EQ(h.c->published().shed, 0u);  // the packets themselves are not shed
+  EXPECT_EQ(h.c->published().mode, SafetyMode::degraded);
+  auto first = h.c->take_events();
+  const auto applied = std::find_if(first.begin(), first.end(), [](const AuditEvent& e) {
+    return e.event == "perf.degrade.applied";
+  });
+  ASSERT_NE(applied, first.end());
+  EXPECT_EQ(applied->detail["tier"], "P2");
+  EXPECT_EQ(applied->detail["action"], "stop_capture");
+  EXPECT_EQ(applied->detail["drop_reason"], "capture_shed_p2");
+  for (int i = 0; i < 5; ++i) h.tick(behind);
+  EXPECT_EQ(h.c->published().capture_shed, 1u);  // escalate_ms not over yet
+  // The ring into storage alone keeps the pressure on.
+  Sample ring = idle;
+  ring.storage_ring_fill_pct = h.cfg.capture_shed.ring_high_pct;
+  ring.storage_ring = "cap_1";
+  for (int i = 0; i < 8; ++i) h.tick(ring);
+  EXPECT_EQ(h.c->published().capture_shed, 2u);
+  EXPECT_EQ(h.c->published().shed, 0u);
+  // Between the marks: not calm, nothing lifts.
+  Sample mid = idle;
+  mid.storage_backlog_bytes = h.cfg.capture_shed.backlog_low_kib * 1024 + 1;
+  for (int i = 0; i < 40; ++i) h.tick(mid);
+  EXPECT_EQ(h.c->published().capture_shed, 2u);
+  CommandRequest rec;
+  rec.kind = CommandKind::degrade_recover;
+  EXPECT_EQ(h.c->command(rec, h.t).http_status, 409);  // storage is still behind
+  for (int i = 0; i < 10; ++i) h.tick(idle);
+  EXPECT_EQ(h.c->published().capture_shed, 2u);  // hold not over
+  for (int i = 0; i < 15; ++i) h.tick(idle);
+  EXPECT_EQ(h.c->published().capture_shed, 0u);
+  EXPECT_EQ(h.c->published().mode, SafetyMode::normal);
+  bool recovered = false;
+  for (const auto& e : h.c->take_events())
+    if (e.event == "perf.degrade.recovered") {
+      recovered = true;
+      EXPECT_EQ(e.actor, "policy");
+      EXPECT_EQ(e.detail["tiers"], "P1,P2");
+      EXPECT_EQ(e.detail["action"], "resume_capture");
+    }
+  EXPECT_TRUE(recovered);
+  EXPECT_EQ(h.c->active_hazards(), 0u);
+  // Persistence off: nothing is measured, nothing is shed.
+  Sample off = behind;
+  off.storage = false;
+  h.tick(off);
+  EXPECT_EQ(h.c->published().capture_shed, 0u);
+}
+
 TEST(SafetyController, UncleanStartComesUpSafeAndRestoresKillSwitches) {
   conf::ControlConfig cfg;
   SafetyController c(cfg, true);
@@ -518,6 +582,29 @@ TEST(ControlConf, DefaultsAndErrors) {
             std::string::npos);
   EXPECT_NE(conf_error({"control.backpressure.mempool_critical_pct=30"})
                 .find("30 is above mempool_low_pct (20)"),
+            std::string::npos);
+  EXPECT_EQ(c.control.capture_shed.backlog_high_kib, 1536u);
+  EXPECT_EQ(c.control.capture_shed.ring_high_pct, 50u);
+  EXPECT_NE(conf_error({"control.capture_shed.backlog_low_kib=2000"})
+                .find("control.capture_shed.backlog_low_kib: 2000 must be below "
+                      "backlog_high_kib (1536)"),
+            std::string::npos);
+  EXPECT_NE(conf_error({"control.capture_shed.ring_low_pct=60"})
+                .find("control.capture_shed.ring_low_pct: 60 must be below ring_high_pct (50)"),
+            std::string::npos);
+  // Capture goes before the packets and before the backlog hazard, whichever side moved.
+  EXPECT_NE(
+      conf_error({"control.backpressure.ring_low_pct=30", "control.backpressure.ring_high_pct=45"})
+          .find("control.capture_shed.ring_high_pct: 50 is not below "
+                "control.backpressure.ring_high_pct (45)"),
+      std::string::npos);
+  EXPECT_NE(conf_error({"storage.backlog_hazard_mib=1"})
+                .find("control.capture_shed.backlog_high_kib: 1536 KiB is not below "
+                      "storage.backlog_hazard_mib (1 MiB)"),
+            std::string::npos);
+  EXPECT_NE(conf_error({"control.capture_shed.escalate_ms=0"}).find("out of range 1..600000 (ms)"),
+            std::string::npos);
+  EXPECT_NE(conf_error({"control.capture_shed.backlog_high_kib=0"}).find("out of range"),
             std::string::npos);
   EXPECT_NE(conf_error({"control.api.enabled=true"})
                 .find("control.api: enabled without a token: set token or token_file"),

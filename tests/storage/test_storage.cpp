@@ -317,6 +317,93 @@ TEST_P(WriterTest, RoundTripWithRotation) {
 INSTANTIATE_TEST_SUITE_P(Policies, WriterTest,
                          ::testing::Values(SyncPolicy::batch, SyncPolicy::interval));
 
+// Short writes (injected in the io layer: the write asks the kernel for half of what is left, so
+// its completion is short for real) are resubmitted for their remainder: nothing is lost, the
+// store reads back identical, and each short completion and retry is counted.
+TEST_P(WriterTest, ShortWritesAreRetriedAndLoseNothing) {
+  const fs::path dir = test_dir("short_retry");
+  StorageState st;
+  Written w;
+  {
+    Options o = small_options(dir);
+    o.sync = GetParam();
+    o.test_short_writes = 3;  // at most 3 per write buffer: within the retries
+    Writer writer(o, st);
+    w = write_some(writer, st, 800, 1500, 11);
+  }
+  const StreamState& raw = st.streams[0];
+  const StreamState& canon = st.streams[1];
+  EXPECT_EQ(raw.short_writes.get() + canon.short_writes.get(), 3u);
+  EXPECT_EQ(raw.write_retries.get() + canon.write_retries.get(), 3u);
+  EXPECT_EQ(raw.persisted.get(), 800u);
+  EXPECT_EQ(canon.persisted.get(), 1500u);
+  EXPECT_EQ(raw.unpersisted_total() + canon.unpersisted_total(), 0u);
+  expect_store_matches(dir, w);
+  fs::remove_all(dir);
+}
+
+// A write that stays short past its retries: its records, and whatever followed in its segment,
+// are counted not persisted (storage_io); writing continues in a new segment, and what the
+// store holds is exactly what was counted persisted.
+TEST(ShortWrites, PastTheRetriesAreCountedUnpersistedAndWritingGoesOn) {
+  const fs::path dir = test_dir("short_fail");
+  StorageState st;
+  const StreamState& raw = st.streams[0];
+  {
+    Options o = small_options(dir);
+    o.block_bytes = 64 * 1024;  // halving 64 KiB leaves room for 4 short completions in a row
+    o.queue_depth = 1;          // one write in flight: the retries are the same buffer's
+    o.buffers = 4;
+    o.segment_bytes = 1024 * 1024;
+    o.stream_enabled[1] = false;
+    o.test_short_writes = 4;  // the first write is short 4 times: one more than its retries
+    Writer writer(o, st);
+    std::vector<uint8_t> data(1000, 0x3c);
+    PacketIn in;
+    in.packet = data.data();
+    in.copy = copy_bytes;
+    in.len = 1000;
+    in.class_id = 2;
+    uint64_t stored = 0;
+    // Fill the first buffers before the first poll, so the first write is a whole block.
+    for (int tries = 0; stored < 2000; ++tries) {
+      const uint64_t now = now_ns();
+      in.ts_ns = in.start_ns = now;
+      const Writer::Append a = writer.append_packet(in, now);
+      ASSERT_NE(a, Writer::Append::dropped);
+      if (a == Writer::Append::stored) {
+        ++stored;
+        continue;
+      }
+      ASSERT_LT(tries, 100000);
+      if (stored == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the first segment
+      else
+        writer.wait_completion(1'000'000);
+      writer.poll(now_ns());
+    }
+    writer.finish(now_ns);
+    EXPECT_EQ(raw.short_writes.get(), 4u);
+    EXPECT_EQ(raw.write_retries.get(), 3u);
+    EXPECT_EQ(raw.accepted.get(), 2000u);
+    const uint64_t lost = raw.unpersisted[static_cast<size_t>(Unpersisted::storage_io)].get();
+    EXPECT_GT(lost, 0u);
+    EXPECT_EQ(raw.persisted.get() + lost, 2000u);
+    EXPECT_GT(raw.persisted.get(), 0u) << "writing went on in a new segment";
+    EXPECT_EQ(st.classes.persisted[2].get() + st.classes.unpersisted[2].get(), 2000u);
+    EXPECT_EQ(raw.durable_sequence.load(), 2000u);  // every fate settled
+  }
+  std::string error;
+  uint64_t held = 0;
+  for (const SegmentFile& f : list_segments(dir, &error)) {
+    const ScanResult r = scan_segment(f);
+    EXPECT_TRUE(r.clean()) << f.path << ": " << r.error;
+    held += r.records;
+  }
+  EXPECT_EQ(held, raw.persisted.get());
+  fs::remove_all(dir);
+}
+
 // storage.flush_age_us: a partial buffer is written at once while the stream is idle; while a
 // write is in flight it waits (until full or flush_age old); 0 writes whenever a slot is free.
 TEST(AdaptiveFlush, IdleWritesAtOnceBusyWaitsZeroAgeNeverWaits) {

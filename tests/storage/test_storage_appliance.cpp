@@ -232,6 +232,165 @@ TEST_F(StorageAppliance, StalledCompletionsRaiseTheBacklogHazardAndSafe) {
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 3) << r.out;
 }
 
+// Storage falls behind (the stall hook) under a paced live feed (switchyard-retransmitter over
+// memif, 20 k packets/s: storage keeps up outside the stall): the control lcore stops capturing
+// the P2 feed while every packet is still processed, before any hazard; capture resumes after
+// the stall. Every raw copy offered to storage is captured, shed or counted unpersisted,
+// exactly. (P1 after escalate_ms and P0 never: tests/control; escalate_ms outlasts the stall
+// here, and shedding P2 is enough.)
+TEST_F(StorageAppliance, StorageBehindShedsP2CaptureFirstAndRecovers) {
+  const fs::path store = dir / "store", audit = dir / "audit.jsonl";
+  const fs::path sock = dir / "memif.sock", report = dir / "shed.json", cfg = dir / "shed.yaml";
+  {
+    std::ofstream out(cfg);
+    out << "eal: { file_prefix: sy_sto_shed_" << getpid() << ", in_memory: true }\n"
+        << "lcores:\n"
+           "  - { id: 0, cpu: 0, role: control, idle: sleep }\n"
+           "  - { id: 1, cpu: 1, role: rx, ports: [memif0], idle: pause }\n"
+           "  - { id: 2, cpu: 0, role: integrity, idle: sleep }\n"
+           "  - { id: 3, cpu: 0, role: execution, idle: sleep }\n"
+           "  - { id: 4, cpu: 0, role: storage, idle: sleep }\n"
+           "ports:\n"
+           "  - name: memif0\n"
+           "    device: net_memif0\n"
+        << "    args: { role: server, socket: " << sock.string() << ", socket-abstract: \"no\" }\n"
+        << "    ipv4: 10.1.0.2\n"
+           "    mac: \"02:53:59:00:00:02\"\n"
+           "    next_hop_mac: \"02:53:59:00:00:09\"\n"
+           "feeds:\n"
+           "  - name: itch\n"
+           "    priority: P2\n"
+           "    lines:\n"
+           "      - { name: A, port: memif0, udp_dst: 26400, ipv4_dst: 233.54.12.111 }\n"
+           "      - { name: B, port: memif0, udp_dst: 26401, ipv4_dst: 233.54.12.112 }\n"
+           "    retransmit: { port: memif0, udp_dst: 26402, server_ipv4: 10.1.0.9, "
+           "server_udp: 26403 }\n"
+           "run: { mode: live }\n"
+           // The canonical records of the feed wait out the stall in their ring (else ring
+           // backpressure would shed the feed itself: that is the next stage, not this test's).
+           "rings: { canonical_size: 262144 }\n"
+           "storage:\n"
+        << "  dir: " << store.string() << "\n"
+        << "  segment_mib: 32\n"
+        << "  slow_completion_ms: 60000\n"  // the stall alone is no hazard here
+           "  test: { stall_after_ms: 1000, stall_ms: 1000 }\n"
+           "control:\n"
+        << "  integrity_report: " << report.string() << "\n"
+        << "  report_interval_ms: 20\n"
+        << "  audit_log: " << audit.string() << "\n"
+        << "  capture_shed: { escalate_ms: 5000, recover_hold_ms: 200 }\n";
+  }
+  Background sy({env("SWITCHYARD_BIN"), "--config", cfg.string()}, dir / "switchyard.log");
+  for (int i = 0; i < 200 && !fs::exists(report); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(fs::exists(sock) && fs::exists(report)) << slurp(dir / "switchyard.log");
+  // The first segments are allocated before the feed starts (else storage is behind at once).
+  for (int i = 0; i < 200; ++i) {
+    try {
+      if (read_json(report)["storage"]["store_bytes"].get<uint64_t>() >= (64ull << 20)) break;
+    } catch (...) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::vector<std::string> rt = {
+      env("SWITCHYARD_RETRANSMITTER_BIN"),
+      "--config",
+      cfg.string(),
+      "--messages",
+      "300000",
+      "--seed",
+      "5",
+      "--pps",
+      "20000",
+      "--linger-ms",
+      "500",
+      "--",
+      "--lcores=0@0",
+      "--no-huge",
+      "-m",
+      "256",
+      "--no-shconf",
+      "--no-pci",
+      "--log-level=error",
+      "--file-prefix=sy_sto_rt_" + std::to_string(getpid()),
+      "--vdev=net_memif0,role=client,socket=" + sock.string() + ",socket-abstract=no"};
+  Background feed(rt, dir / "retransmitter.log");
+  // Watch the live report: capture shedding applies during the stall and lifts after it.
+  uint32_t peak = 0;
+  bool recovered = false;
+  nlohmann::json live;
+  for (int i = 0; i < 1000 && !recovered; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    try {
+      live = read_json(report);
+    } catch (...) {
+      continue;  // caught mid-rewrite
+    }
+    if (!live.contains("control")) continue;
+    const uint32_t tier = live["control"]["backpressure"]["capture_shed_tier"];
+    peak = std::max(peak, tier);
+    recovered = peak > 0 && tier == 0;
+  }
+  EXPECT_EQ(peak, 1u) << live.dump();
+  EXPECT_TRUE(recovered) << "capture shedding must lift after the stall: " << live.dump();
+  const uint64_t persisted_at_recovery = live["storage"]["raw"]["persisted"];
+  const Result f = feed.wait_exit(std::chrono::seconds(60));
+  EXPECT_EQ(f.exit_code, 0) << f.out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const Result r = sy.stop(SIGTERM);
+  EXPECT_EQ(r.exit_code, 3) << "shed capture is reported as loss: " << r.out;
+  const nlohmann::json rep = read_json(report);
+  const nlohmann::json& raw = rep["storage"]["raw"];
+  const nlohmann::json& classes = rep["packets"]["classes"];
+  EXPECT_EQ(rep["control"]["backpressure"]["capture_shed_tier"], 0);
+  EXPECT_EQ(rep["control"]["safety"]["mode"], "NORMAL") << "capture shedding lifted by policy";
+  EXPECT_GT(raw["persisted"].get<uint64_t>(), persisted_at_recovery)
+      << "capture resumed after the stall";
+
+  // Copies offered (feed packets not shed at rx) = captured + shed + unpersisted, exactly.
+  uint64_t offered = 0, captured = 0, unpersisted = 0;
+  for (const char* c : {"itch.A", "itch.B", "itch.retransmit"}) {
+    ASSERT_TRUE(classes.contains(c)) << classes.dump();
+    EXPECT_EQ(classes[c]["priority"], "P2");
+    const nlohmann::json& drops = classes[c]["drops"];
+    offered += classes[c]["received"].get<uint64_t>() - drops.value("shed_p2", 0ull) -
+               drops.value("shed_p1", 0ull);
+    // Shed capture is not shed traffic: every feed packet still reached integrity.
+    EXPECT_EQ(classes[c]["consumed"], classes[c]["received"]) << c;
+    if (raw["classes"].contains(c)) {
+      captured += raw["classes"][c]["persisted"].get<uint64_t>();
+      unpersisted += raw["classes"][c]["unpersisted"].get<uint64_t>();
+    }
+  }
+  const uint64_t shed = raw["capture"]["shed_p2"];
+  EXPECT_GT(offered, 20000u);
+  EXPECT_GT(shed, 0u);
+  EXPECT_EQ(raw["capture"]["shed_p1"], 0u);
+  EXPECT_EQ(raw["capture"]["dropped_ring_full"], 0u);
+  EXPECT_EQ(unpersisted, 0u) << "the stall lost nothing the store took";
+  EXPECT_EQ(offered, captured + shed + unpersisted);
+  // The store holds exactly what was counted persisted (re-requests sent included).
+  const Result v = store_tool({"verify", store.string()});
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+
+  // Audit: P2 capture stopped before anything else happened, never a hazard, then resumed.
+  std::vector<std::string> order;
+  std::ifstream in(audit);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const nlohmann::json e = nlohmann::json::parse(line);
+    const std::string kind = e["event"];
+    if (kind == "perf.degrade.applied")
+      order.push_back(e["detail"].value("action", std::string("shed")) + ":" +
+                      e["detail"]["tier"].get<std::string>());
+    if (kind == "perf.degrade.recovered")
+      order.push_back(e["detail"].value("action", std::string("recover")));
+    if (kind == "perf.capacity.hazard") order.push_back("hazard");
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"stop_capture:P2", "resume_capture"}))
+      << nlohmann::json(order).dump();
+}
+
 TEST_F(StorageAppliance, DiskFullRaisesTheHazardKeepsRunningAndCountsEveryLoss) {
   if (geteuid() != 0) {
     if (ci()) FAIL() << "the disk-full test mounts a loop device and needs root";
