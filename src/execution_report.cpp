@@ -21,13 +21,22 @@ nlohmann::json latency(const Histogram& h) {
 
 }  // namespace
 
-nlohmann::json execution_report_live(const Runtime& rt) {
-  if (!rt.execution) return nullptr;
-  const exec::ExecutionRuntime& x = *rt.execution;
+namespace {
+
+// The router's counters as the lcore last published them.
+nlohmann::json router_counters(const exec::ExecutionRuntime& x) {
   nlohmann::json counters;
   for (size_t i = 0; i < exec::kRouterCounterCount; ++i)
     counters[exec::kRouterCounterNames[i]] = x.router_counters[i].get();
-  return {{"router", counters},
+  return counters;
+}
+
+}  // namespace
+
+nlohmann::json execution_report_live(const Runtime& rt) {
+  if (!rt.execution) return nullptr;
+  const exec::ExecutionRuntime& x = *rt.execution;
+  return {{"router", router_counters(x)},
           {"venue_up", x.venue_up.load(std::memory_order_relaxed)},
           {"venue_ready", x.venue_ready.load(std::memory_order_relaxed)},
           {"orphans_open", x.orphans_open.load(std::memory_order_relaxed)},
@@ -40,9 +49,7 @@ nlohmann::json execution_report(const Runtime& rt) {
   const exec::ExecutionRuntime& x = *rt.execution;
   const exec::OrderRouter& r = *x.router;
   nlohmann::json j;
-  nlohmann::json counters;
-  for (size_t i = 0; i < exec::kRouterCounterCount; ++i)
-    counters[exec::kRouterCounterNames[i]] = x.router_counters[i].get();
+  const nlohmann::json counters = router_counters(x);
   j["router"] = counters;
   const risk::GateCounters& g = r.gate().counters();
   nlohmann::json decisions;

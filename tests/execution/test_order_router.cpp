@@ -111,29 +111,50 @@ std::vector<std::vector<uint8_t>> sequenced_messages(const std::vector<uint8_t>&
   return out;
 }
 
+// A buy of AAPL on the client's session, every field valid.
+proto::EnterOrder enter(const char* token, uint32_t shares, uint32_t price) {
+  proto::EnterOrder e{};
+  e.token = proto::make_token(token);
+  e.side = 'B';
+  e.shares = shares;
+  e.stock = proto::make_stock("AAPL");
+  e.price = price;
+  e.time_in_force = 99999;
+  e.firm = proto::make_firm("");
+  e.display = 'Y';
+  e.capacity = 'A';
+  e.intermarket_sweep = 'N';
+  e.cross_type = 'N';
+  e.customer_type = 'R';
+  e.has_customer_type = true;
+  return e;
+}
+
+// One client session (account 0) and the venue session.
+RouterConfig router_config() {
+  RouterConfig c;
+  ClientSessionSpec s;
+  s.name = "client0";
+  s.ufo.session = proto::make_ufo_session("S1");
+  s.ufo.username = proto::make_ufo_username("strat1");
+  s.ufo.password = proto::make_ufo_password("pw1");
+  s.ufo.retransmit_capacity = 1024;
+  s.account = 0;
+  c.clients.push_back(s);
+  c.venue.username = proto::make_ufo_username("sy01");
+  c.venue.password = proto::make_ufo_password("vpw");
+  c.venue.server = kVenueEp;
+  c.venue.server.mac = {};
+  c.gate.capacity = {1u << 10, 1u << 8};
+  c.gate.read_tsc = [] { return uint64_t{0}; };
+  return c;
+}
+
 class RouterTest : public ::testing::Test {
  protected:
   RouterTest()
-      : policies_(risk::load_policy_from_string(kPolicy, "p.yaml")), router_(config(), policies_) {}
-
-  static RouterConfig config() {
-    RouterConfig c;
-    ClientSessionSpec s;
-    s.name = "client0";
-    s.ufo.session = proto::make_ufo_session("S1");
-    s.ufo.username = proto::make_ufo_username("strat1");
-    s.ufo.password = proto::make_ufo_password("pw1");
-    s.ufo.retransmit_capacity = 1024;
-    s.account = 0;
-    c.clients.push_back(s);
-    c.venue.username = proto::make_ufo_username("sy01");
-    c.venue.password = proto::make_ufo_password("vpw");
-    c.venue.server = kVenueEp;
-    c.venue.server.mac = {};
-    c.gate.capacity = {1u << 10, 1u << 8};
-    c.gate.read_tsc = [] { return uint64_t{0}; };
-    return c;
-  }
+      : policies_(risk::load_policy_from_string(kPolicy, "p.yaml")),
+        router_(router_config(), policies_) {}
 
   // Venue logged in, client logged in, nothing left in the sink.
   void bring_up() {
@@ -165,24 +186,6 @@ class RouterTest : public ::testing::Test {
     for (const auto& m : msgs) ASSERT_TRUE(w.add(m));
     venue_seq_ += static_cast<uint32_t>(msgs.size());
     router_.on_venue(now_, kVenueEp, pkt, w.size(), 9, sink_);
-  }
-
-  static proto::EnterOrder enter(const char* token, uint32_t shares, uint32_t price) {
-    proto::EnterOrder e{};
-    e.token = proto::make_token(token);
-    e.side = 'B';
-    e.shares = shares;
-    e.stock = proto::make_stock("AAPL");
-    e.price = price;
-    e.time_in_force = 99999;
-    e.firm = proto::make_firm("");
-    e.display = 'Y';
-    e.capacity = 'A';
-    e.intermarket_sweep = 'N';
-    e.cross_type = 'N';
-    e.customer_type = 'R';
-    e.has_customer_type = true;
-    return e;
   }
 
   uint64_t now_ = 100 * kSec;
@@ -416,33 +419,20 @@ class RestartTest : public ::testing::Test {
     return v;
   }
 
+  static RouterConfig restart_config() {
+    RouterConfig c = router_config();
+    c.venue.max_retransmit_count = 3;  // the replay takes several requests
+    return c;
+  }
+
   std::unique_ptr<OrderRouter> start_run(uint64_t epoch) {
-    RouterConfig c = RouterTest_config();
+    RouterConfig c = restart_config();
     c.token_epoch = epoch;
     c.orphan_capacity = 64;
     auto r = std::make_unique<OrderRouter>(c, policies_);
     r->connect(now_, sink_);
     pump(*r);
     return r;
-  }
-
-  static RouterConfig RouterTest_config() {
-    RouterConfig c;
-    ClientSessionSpec s;
-    s.name = "client0";
-    s.ufo.session = proto::make_ufo_session("S1");
-    s.ufo.username = proto::make_ufo_username("strat1");
-    s.ufo.password = proto::make_ufo_password("pw1");
-    s.ufo.retransmit_capacity = 1024;
-    c.clients.push_back(s);
-    c.venue.username = proto::make_ufo_username("sy01");
-    c.venue.password = proto::make_ufo_password("vpw");
-    c.venue.server = kVenueEp;
-    c.venue.server.mac = {};
-    c.venue.max_retransmit_count = 3;  // the replay takes several requests
-    c.gate.capacity = {1u << 10, 1u << 8};
-    c.gate.read_tsc = [] { return uint64_t{0}; };
-    return c;
   }
 
   // Carries datagrams both ways until neither side has anything more to say; client-bound ones
@@ -480,20 +470,7 @@ class RestartTest : public ::testing::Test {
   }
 
   void client_enters(OrderRouter& r, const char* token, uint32_t shares, uint32_t price) {
-    proto::EnterOrder e{};
-    e.token = proto::make_token(token);
-    e.side = 'B';
-    e.shares = shares;
-    e.stock = proto::make_stock("AAPL");
-    e.price = price;
-    e.time_in_force = 99999;
-    e.firm = proto::make_firm("");
-    e.display = 'Y';
-    e.capacity = 'A';
-    e.intermarket_sweep = 'N';
-    e.cross_type = 'N';
-    e.customer_type = 'R';
-    e.has_customer_type = true;
+    const proto::EnterOrder e = enter(token, shares, price);
     auto m = ouch(e);
     auto p = upstream_unsequenced(m.data(), m.size());
     r.on_client(now_, 0, kClientEp, p.data(), p.size(), 7, market_, sink_);
@@ -537,7 +514,7 @@ TEST_F(RestartTest, NextRunCancelsEveryOrderTheEarlierRunLeftOpenAndNothingElse)
   to_client_.clear();
   auto next = std::make_unique<OrderRouter>(
       [] {
-        RouterConfig c = RouterTest_config();
+        RouterConfig c = restart_config();
         c.token_epoch = 42;
         c.orphan_capacity = 64;
         return c;
@@ -595,7 +572,7 @@ TEST_F(RestartTest, UnansweredOrphanCancelIsSentAgainAfterTheRetryInterval) {
     ASSERT_EQ(venue_.resting_orders(), 1u);
   }
   now_ += kSec;
-  RouterConfig c = RouterTest_config();
+  RouterConfig c = restart_config();
   c.token_epoch = 8;
   c.orphan_capacity = 64;
   OrderRouter next(c, policies_);
