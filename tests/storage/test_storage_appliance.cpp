@@ -257,6 +257,9 @@ TEST_F(StorageAppliance, StorageBehindShedsP2CaptureFirstAndRecovers) {
         << "    ipv4: 10.1.0.2\n"
            "    mac: \"02:53:59:00:00:02\"\n"
            "    next_hop_mac: \"02:53:59:00:00:09\"\n"
+           // Captures hold their mbufs until written: a slow host must not run the pool down
+           // (mempool_low, the next stage) before shedding has stopped taking new ones.
+           "    mbufs: 65535\n"
            "feeds:\n"
            "  - name: itch\n"
            "    priority: P2\n"
@@ -279,9 +282,10 @@ TEST_F(StorageAppliance, StorageBehindShedsP2CaptureFirstAndRecovers) {
         << "  report_interval_ms: 20\n"
         << "  audit_log: " << audit.string() << "\n"
         << "  capture_shed: { escalate_ms: 5000, recover_hold_ms: 200 }\n"
-        // A sampler thread starved on a loaded host (sanitizers) is its own hazard, not this
-        // test's: stale only after 5 s.
-        << "  hazards: { sample_interval_ms: 1000 }\n";
+        // A sampler thread or an lcore starved on a loaded host (sanitizers) is its own hazard,
+        // not this test's: stale or silent only after 5 s.
+        << "  hazards: { sample_interval_ms: 1000 }\n"
+        << "  heartbeat_timeout_ms: 5000\n";
   }
   Background sy({env("SWITCHYARD_BIN"), "--config", cfg.string()}, dir / "switchyard.log");
   for (int i = 0; i < 200 && !fs::exists(report); ++i)
@@ -378,6 +382,7 @@ TEST_F(StorageAppliance, StorageBehindShedsP2CaptureFirstAndRecovers) {
 
   // Audit: P2 capture stopped before anything else happened, never a hazard, then resumed.
   std::vector<std::string> order;
+  nlohmann::json hazards = nlohmann::json::array();
   std::ifstream in(audit);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
@@ -388,10 +393,13 @@ TEST_F(StorageAppliance, StorageBehindShedsP2CaptureFirstAndRecovers) {
                       e["detail"]["tier"].get<std::string>());
     if (kind == "perf.degrade.recovered")
       order.push_back(e["detail"].value("action", std::string("recover")));
-    if (kind == "perf.capacity.hazard") order.push_back("hazard");
+    if (kind == "perf.capacity.hazard") {
+      order.push_back("hazard");
+      hazards.push_back(e["detail"]);
+    }
   }
   EXPECT_EQ(order, (std::vector<std::string>{"stop_capture:P2", "resume_capture"}))
-      << nlohmann::json(order).dump();
+      << nlohmann::json(order).dump() << " hazards: " << hazards.dump();
 }
 
 TEST_F(StorageAppliance, DiskFullRaisesTheHazardKeepsRunningAndCountsEveryLoss) {
