@@ -1453,6 +1453,7 @@ class Parser {
     read_string(m, "gate_log", x.gate_log);
     read_int(m, "max_orders", x.max_orders);
     read_int(m, "max_positions", x.max_positions);
+    read_int(m, "max_fills", x.max_fills);
     read_int(m, "gate_results_size", x.gate_results_size);
     read_int(m, "timer_interval_us", x.timer_interval_us);
   }
@@ -1866,6 +1867,7 @@ std::string dump_resolved(const Config& cfg) {
   emit_string(out, "gate_log", cfg.execution.gate_log);
   emit_int(out, "max_orders", cfg.execution.max_orders);
   emit_int(out, "max_positions", cfg.execution.max_positions);
+  emit_int(out, "max_fills", cfg.execution.max_fills);
   emit_int(out, "gate_results_size", cfg.execution.gate_results_size);
   emit_int(out, "timer_interval_us", cfg.execution.timer_interval_us);
   out << YAML::EndMap;

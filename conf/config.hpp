@@ -332,6 +332,7 @@ struct ExecutionConfig {
   std::string gate_log;            // gate_results as JSON lines; empty: counted, not written
   uint32_t max_orders = 1u << 18;  // ledger: day-unique tokens of all sessions
   uint32_t max_positions = 1u << 14;   // ledger: (account, instrument) pairs
+  uint32_t max_fills = 1u << 18;       // ledger: executions kept for breaks and corrections
   uint32_t gate_results_size = 16384;  // ring of gate_results records toward the gate log
   uint32_t timer_interval_us = 1000;   // session timers (heartbeats, timeouts, login retries)
   SourceMark mark;

@@ -397,6 +397,10 @@ std::vector<SchemaKey> build_schema() {
                "Fills ledger: order tokens of the day over all sessions, rejected ones included."});
   k.push_back({"execution.max_positions", "integer", "16384", "positions",
                "64..1048576, power of two", "Fills ledger: (account, instrument) pairs."});
+  k.push_back({"execution.max_fills", "integer", "262144", "fills", "1024..16777216, power of two",
+               "Fills ledger: the last executions kept (by match number) so that a Broken "
+               "Trade or a Trade/Price Correction can be booked; older ones are counted "
+               "(ledger_unknown_match), not booked."});
   k.push_back({"execution.gate_results_size", "integer", "16384", "records",
                "64..1048576, power of two",
                "Ring of 128-byte gate_results records from the execution lcore to the gate log."});

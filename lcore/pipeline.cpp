@@ -230,6 +230,7 @@ void build_execution(Runtime& rt, const conf::Config& cfg) {
   // without one, the clock's seconds still differ from run to run.
   rc.token_epoch = static_cast<uint64_t>(time(nullptr));
   rc.gate.capacity.positions = cfg.execution.max_positions;
+  rc.gate.capacity.fills = cfg.execution.max_fills;
   rc.gate.tsc_hz = rt.tsc_hz;
   rc.gate.read_tsc = &tsc_now;
   x->policies = std::make_unique<risk::PolicyExchange>(std::move(policy));

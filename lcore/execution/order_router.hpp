@@ -72,28 +72,33 @@ struct RouterConfig {
 };
 
 // X(name, what): counters of the router (single writer: the execution lcore).
-#define SY_ROUTER_COUNTERS(X)                                                                  \
-  X(orders_in, "OUCH client messages decoded")                                                 \
-  X(orders_malformed, "client messages that are not OUCH 4.2 (answered with nothing)")         \
-  X(forwarded, "orders sent to the venue")                                                     \
-  X(forwarded_in_place, "of which sent in the client's own mbuf")                              \
-  X(rejected, "orders answered with OUCH Rejected (FAIL or UNKNOWN)")                          \
-  X(ignored, "orders neither forwarded nor answered (used token, order not open)")             \
-  X(venue_down, "orders rejected because the venue session was not up")                        \
-  X(no_buffer, "outgoing datagrams that found no buffer (counted by the sink too)")            \
-  X(venue_messages, "OUCH venue messages decoded")                                             \
-  X(venue_malformed, "venue messages that are not OUCH 4.2")                                   \
-  X(venue_unknown_token, "venue messages for a token we never sent")                           \
-  X(relayed, "venue messages relayed to their client")                                         \
-  X(relay_no_client, "venue messages whose client is not logged in (kept for retransmission)") \
-  X(broadcast, "venue system events relayed to every client")                                  \
-  X(emergency_cancels, "cancels sent for open orders on EMERGENCY_STOP")                       \
-  X(replay_rejected, "new orders rejected while the venue session replays (as venue down)")    \
-  X(orphan_messages, "venue messages for orders of an earlier run (not relayed)")              \
-  X(orphans_found, "orders of an earlier run found open at the venue")                         \
-  X(orphan_cancels, "cancels sent for orders of an earlier run (cancel-on-connect, retried)")  \
-  X(orphans_closed, "orders of an earlier run the venue closed after the restart")             \
-  X(orphan_overflow, "venue messages for earlier-run orders beyond orphan_capacity (untracked)")
+#define SY_ROUTER_COUNTERS(X)                                                                    \
+  X(orders_in, "OUCH client messages decoded")                                                   \
+  X(orders_malformed, "client messages that are not OUCH 4.2 (answered with nothing)")           \
+  X(forwarded, "orders sent to the venue")                                                       \
+  X(forwarded_in_place, "of which sent in the client's own mbuf")                                \
+  X(rejected, "orders answered with OUCH Rejected (FAIL or UNKNOWN)")                            \
+  X(ignored, "orders neither forwarded nor answered (used token, order not open)")               \
+  X(venue_down, "orders rejected because the venue session was not up")                          \
+  X(no_buffer, "outgoing datagrams that found no buffer (counted by the sink too)")              \
+  X(venue_messages, "OUCH venue messages decoded")                                               \
+  X(venue_malformed, "venue messages that are not OUCH 4.2")                                     \
+  X(venue_unknown_token, "venue messages for a token we never sent")                             \
+  X(relayed, "venue messages relayed to their client")                                           \
+  X(relay_no_client, "venue messages whose client is not logged in (kept for retransmission)")   \
+  X(broadcast, "venue system events relayed to every client")                                    \
+  X(emergency_cancels, "cancels sent for open orders on EMERGENCY_STOP")                         \
+  X(replay_rejected, "new orders rejected while the venue session replays (as venue down)")      \
+  X(orphan_messages, "venue messages for orders of an earlier run (not relayed)")                \
+  X(orphans_found, "orders of an earlier run found open at the venue")                           \
+  X(orphan_cancels, "cancels sent for orders of an earlier run (cancel-on-connect, retried)")    \
+  X(orphans_closed, "orders of an earlier run the venue closed after the restart")               \
+  X(orphan_overflow, "venue messages for earlier-run orders beyond orphan_capacity (untracked)") \
+  X(ledger_unknown_order, "venue messages the ledger could not apply to their order's state")    \
+  X(ledger_overfill, "executions or cancels above the open shares (booked up to them)")          \
+  X(ledger_unknown_match, "breaks or corrections of a fill the ledger no longer holds")          \
+  X(fills_broken, "executions taken back by a Broken Trade")                                     \
+  X(fills_corrected, "executions rebooked by a Trade or Price Correction")
 
 enum class RouterCounter : uint8_t {
 #define SY_X(name, what) name,
@@ -176,6 +181,25 @@ class OrderRouter {
   };
 
   void count(RouterCounter c, uint64_t n = 1) { counters_[static_cast<size_t>(c)] += n; }
+  void count_ledger(risk::VenueEvent::Kind kind, risk::ApplyResult r) {
+    switch (r) {
+      case risk::ApplyResult::applied:
+        if (kind == risk::VenueEvent::Kind::broken) count(RouterCounter::fills_broken);
+        if (kind == risk::VenueEvent::Kind::trade_corrected ||
+            kind == risk::VenueEvent::Kind::price_corrected)
+          count(RouterCounter::fills_corrected);
+        return;
+      case risk::ApplyResult::unknown_order:
+        count(RouterCounter::ledger_unknown_order);
+        return;
+      case risk::ApplyResult::overfill:
+        count(RouterCounter::ledger_overfill);
+        return;
+      case risk::ApplyResult::unknown_match:
+        count(RouterCounter::ledger_unknown_match);
+        return;
+    }
+  }
   template <typename Sink>
   void send_out(const session::Output& out, const Target& via, Sink& sink);
   template <typename Sink>

@@ -414,23 +414,40 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
       ev.kind = risk::VenueEvent::Kind::executed;
       ev.shares = m.executed.executed_shares;
       ev.price = m.executed.execution_price;
+      ev.match = m.executed.match_number;
       break;
     case proto::OuchHostType::executed_with_reference:
       token = &m.executed_with_reference.token;
       ev.kind = risk::VenueEvent::Kind::executed;
       ev.shares = m.executed_with_reference.executed_shares;
       ev.price = m.executed_with_reference.execution_price;
+      ev.match = m.executed_with_reference.match_number;
       break;
     case proto::OuchHostType::rejected:
       token = &m.rejected.token;
       ev.kind = risk::VenueEvent::Kind::rejected;
       break;
-    // Relayed, not booked: the ledger keeps no per-match history to break or correct, and
-    // priority updates, cancel pending/reject and modifies change no position or exposure.
+    // Breaks and corrections rebook the fill their match number names (ledger.hpp).
     case proto::OuchHostType::broken_trade:
       token = &m.broken_trade.token;
-      ledger_event = false;
+      ev.kind = risk::VenueEvent::Kind::broken;
+      ev.match = m.broken_trade.match_number;
       break;
+    case proto::OuchHostType::trade_correction:
+      token = &m.trade_correction.token;
+      ev.kind = risk::VenueEvent::Kind::trade_corrected;
+      ev.shares = m.trade_correction.executed_shares;
+      ev.price = m.trade_correction.execution_price;
+      ev.match = m.trade_correction.match_number;
+      break;
+    case proto::OuchHostType::price_correction:
+      token = &m.price_correction.token;
+      ev.kind = risk::VenueEvent::Kind::price_corrected;
+      ev.price = m.price_correction.new_execution_price;
+      ev.match = m.price_correction.match_number;
+      break;
+    // Relayed, not booked: priority updates, cancel pending/reject and modifies change no
+    // position or exposure.
     case proto::OuchHostType::cancel_pending:
       token = &m.cancel_pending.token;
       ledger_event = false;
@@ -445,14 +462,6 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
       break;
     case proto::OuchHostType::order_modified:
       token = &m.order_modified.token;
-      ledger_event = false;
-      break;
-    case proto::OuchHostType::trade_correction:
-      token = &m.trade_correction.token;
-      ledger_event = false;
-      break;
-    case proto::OuchHostType::price_correction:
-      token = &m.price_correction.token;
       ledger_event = false;
       break;
     case proto::OuchHostType::system_event:
@@ -488,7 +497,7 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
     ev.session = client;
     ev.token = client_token;
     if (previous != nullptr) std::memcpy(ev.previous.data(), previous->data(), ev.previous.size());
-    gate_.apply(ev);
+    count_ledger(ev.kind, gate_.apply(ev));
   }
   if (client >= clients_.size()) {
     count(RouterCounter::venue_unknown_token);
@@ -542,6 +551,10 @@ void OrderRouter::on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev,
     case risk::VenueEvent::Kind::rejected:
       closed = orphans_.close(*o);
       break;
+    case risk::VenueEvent::Kind::broken:
+    case risk::VenueEvent::Kind::trade_corrected:
+    case risk::VenueEvent::Kind::price_corrected:
+      return;  // an earlier run's fills are not in this run's ledger
   }
   if (closed && o->cancel_ns != 0) count(RouterCounter::orphans_closed);
 }

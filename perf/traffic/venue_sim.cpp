@@ -29,6 +29,62 @@ VenueSim::VenueSim(const VenueConfig& config)
   size_t n = 16;
   while (n < size_t{cfg_.max_orders} * 2) n *= 2;  // load factor <= 1/2
   orders_.assign(n, Order{});
+  executions_.assign(cfg_.max_orders, Execution{});
+}
+
+VenueSim::Execution* VenueSim::execution(uint64_t match) {
+  Execution& x = executions_[match % executions_.size()];
+  return x.match == match && !x.broken && x.shares > 0 ? &x : nullptr;
+}
+
+bool VenueSim::break_trade(uint64_t now_ns, uint64_t match, uint8_t reason,
+                           std::vector<session::TxDatagram>& out) {
+  Execution* x = execution(match);
+  if (x == nullptr) return false;
+  proto::BrokenTrade b{};
+  b.timestamp_ns = now_ns % kNsPerDay;
+  b.token = x->token;
+  b.match_number = match;
+  b.reason = reason;
+  x->broken = true;
+  ++counts_.broken;
+  send(now_ns, b, out);
+  return true;
+}
+
+bool VenueSim::correct_trade(uint64_t now_ns, uint64_t match, uint32_t shares, uint32_t price,
+                             std::vector<session::TxDatagram>& out) {
+  Execution* x = execution(match);
+  if (x == nullptr) return false;
+  proto::TradeCorrection c{};
+  c.timestamp_ns = now_ns % kNsPerDay;
+  c.token = x->token;
+  c.executed_shares = shares;
+  c.execution_price = price;
+  c.liquidity_flag = 'R';
+  c.match_number = match;
+  c.reason = 'N';
+  x->shares = shares;
+  x->price = price;
+  ++counts_.corrected;
+  send(now_ns, c, out);
+  return true;
+}
+
+bool VenueSim::correct_price(uint64_t now_ns, uint64_t match, uint32_t price,
+                             std::vector<session::TxDatagram>& out) {
+  Execution* x = execution(match);
+  if (x == nullptr) return false;
+  proto::PriceCorrection c{};
+  c.timestamp_ns = now_ns % kNsPerDay;
+  c.token = x->token;
+  c.match_number = match;
+  c.new_execution_price = price;
+  c.reason = 'E';
+  x->price = price;
+  ++counts_.corrected;
+  send(now_ns, c, out);
+  return true;
 }
 
 VenueSim::Order* VenueSim::find(const OuchToken& token) {
@@ -159,6 +215,8 @@ bool VenueSim::maybe_execute(uint64_t now_ns, Order& o, std::vector<session::TxD
   e.execution_price = o.reference_price;
   e.liquidity_flag = 'R';
   e.match_number = next_match_number_++;
+  executions_[e.match_number % executions_.size()] =
+      Execution{e.match_number, o.token, o.remaining, o.reference_price, false};
   ++counts_.executed;
   counts_.executed_shares += o.remaining;
   o.remaining = 0;

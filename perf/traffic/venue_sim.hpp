@@ -18,6 +18,9 @@
 //    shares, price, same stock and side), then the crossing rule again. Otherwise ignored.
 //  - Modify Order: on a resting order, Order Modified with the new side and shares (0 shares or
 //    a side outside B/S/T/E is ignored).
+// On demand (a test or an operator, not a client message), the venue breaks or corrects one of
+// its last max_orders executions by match number: Broken Trade, Trade Correction or Price
+// Correction, sequenced like the rest.
 // Each response goes out as its own sequenced packet through UfoServerSession, so losses,
 // retransmissions and heartbeats behave like the real session layer.
 #pragma once
@@ -50,7 +53,7 @@ struct VenueConfig {
 struct VenueCounts {
   uint64_t enters = 0, accepted = 0, rejected = 0, executed = 0, executed_shares = 0, canceled = 0,
            canceled_shares = 0, replaced = 0, modified = 0, ignored = 0, undecodable = 0,
-           unsent = 0;
+           unsent = 0, broken = 0, corrected = 0;
   uint64_t rejected_by_reason[256] = {};
 };
 
@@ -66,6 +69,17 @@ class VenueSim {
 
   const VenueCounts& counts() const { return counts_; }
   const session::UfoServerSession& session() const { return session_; }
+  // Breaks or corrects the execution `match` (appends the message to `out`); false when the
+  // venue no longer remembers it or it was broken.
+  bool break_trade(uint64_t now_ns, uint64_t match, uint8_t reason,
+                   std::vector<session::TxDatagram>& out);
+  bool correct_trade(uint64_t now_ns, uint64_t match, uint32_t shares, uint32_t price,
+                     std::vector<session::TxDatagram>& out);
+  bool correct_price(uint64_t now_ns, uint64_t match, uint32_t price,
+                     std::vector<session::TxDatagram>& out);
+  // The match number the next execution gets.
+  uint64_t next_match_number() const { return next_match_number_; }
+
   // Orders resting now, and the total of their remaining shares.
   uint64_t resting_orders() const;
   uint64_t resting_shares() const;
@@ -81,6 +95,15 @@ class VenueSim {
     bool used;  // slot holds a token
     bool live;  // resting
   };
+
+  struct Execution {
+    uint64_t match = 0;
+    proto::OuchToken token{};
+    uint32_t shares = 0;
+    uint32_t price = 0;
+    bool broken = false;
+  };
+  Execution* execution(uint64_t match);  // nullptr when forgotten, broken or never made
 
   void on_message(uint64_t now_ns, const uint8_t* p, size_t len,
                   std::vector<session::TxDatagram>& out);
@@ -107,6 +130,7 @@ class VenueSim {
   size_t used_ = 0;
   uint64_t next_order_reference_;
   uint64_t next_match_number_;
+  std::vector<Execution> executions_;  // ring by match number, max_orders entries
   VenueCounts counts_;
   session::Output scratch_;
 };

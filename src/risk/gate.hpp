@@ -35,9 +35,9 @@ struct GateConfig {
 
 // Read by other threads without locks (single writer: the gate's lcore).
 struct GateCounters {
-  Counter decisions[4];         // by Decision
-  Counter failed[kCheckCount];  // first failing check
-  Counter venue_events[3];      // by ApplyResult
+  Counter decisions[4];                     // by Decision
+  Counter failed[kCheckCount];              // first failing check
+  Counter venue_events[kApplyResultCount];  // by ApplyResult
 };
 
 class Gate {

@@ -2,6 +2,7 @@
 
 #include "src/risk/ledger.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdlib>
 #include <vector>
@@ -32,6 +33,8 @@ const char* to_string(ApplyResult r) {
       return "unknown_order";
     case ApplyResult::overfill:
       return "overfill";
+    case ApplyResult::unknown_match:
+      return "unknown_match";
   }
   return "?";
 }
@@ -58,8 +61,13 @@ Ledger::Ledger(Capacity capacity)
       orders_(std::make_unique<OrderEntry[]>(order_capacity_)),
       position_capacity_(pow2_at_least(uint64_t{capacity.positions} * 4 / 3 + 1)),
       position_limit_(capacity.positions),
-      positions_(std::make_unique<Position[]>(position_capacity_)) {
-  assert(capacity.orders > 0 && capacity.positions > 0);
+      positions_(std::make_unique<Position[]>(position_capacity_)),
+      fill_capacity_(pow2_at_least(capacity.fills)),
+      fill_index_size_(fill_capacity_ * 2),
+      fills_(std::make_unique<Fill[]>(fill_capacity_)),
+      fill_index_(std::make_unique<uint32_t[]>(fill_index_size_)) {
+  assert(capacity.orders > 0 && capacity.positions > 0 && capacity.fills > 0);
+  std::fill_n(fill_index_.get(), fill_index_size_, kNoSlot);
   assert(order_limit_ <= order_capacity_ * kMaxLoad);
   assert(position_limit_ <= position_capacity_ * kMaxLoad);
 }
@@ -291,20 +299,9 @@ ApplyResult Ledger::apply(const VenueEvent& ev) {
     case VenueEvent::Kind::executed: {
       if (!counted(e.state)) return ApplyResult::unknown_order;
       const uint32_t q = ev.shares < e.remaining ? ev.shares : e.remaining;
-      Position& p = positions_[e.position];
-      const uint64_t notional = uint64_t{q} * ev.price;
-      if (is_buy(e.side)) {
-        p.net_shares += q;
-        p.bought_shares += q;
-        p.bought_notional += notional;
-      } else {
-        p.net_shares -= q;
-        p.sold_shares += q;
-        p.sold_notional += notional;
-      }
-      p.mark_price = ev.price;
-      accounts_[e.account].executed_shares += q;
-      accounts_[e.account].executed_notional += notional;
+      book(e, +1, q, ev.price);
+      positions_[e.position].mark_price = ev.price;
+      if (q > 0) record_fill(ev.match, slot, q, ev.price);
       e.remaining -= q;
       e.executed += q;
       reserve(slot, e.remaining, uint64_t{e.remaining} * e.price);  // also refreshes p
@@ -327,8 +324,101 @@ ApplyResult Ledger::apply(const VenueEvent& ev) {
       close(slot);
       return ApplyResult::applied;
     }
+    case VenueEvent::Kind::broken:
+    case VenueEvent::Kind::trade_corrected:
+    case VenueEvent::Kind::price_corrected:
+      return correct(slot, ev);
   }
   return ApplyResult::unknown_order;
+}
+
+void Ledger::book(const OrderEntry& e, int sign, uint32_t shares, uint32_t price) {
+  Position& p = positions_[e.position];
+  AccountTotals& a = accounts_[e.account];
+  // Unsigned wrap-around makes adding the negation exact.
+  const uint64_t dq = sign > 0 ? uint64_t{shares} : uint64_t{0} - shares;
+  const uint64_t dn = sign > 0 ? uint64_t{shares} * price : uint64_t{0} - uint64_t{shares} * price;
+  if (is_buy(e.side)) {
+    p.net_shares += sign * static_cast<int64_t>(shares);
+    p.bought_shares += dq;
+    p.bought_notional += dn;
+  } else {
+    p.net_shares -= sign * static_cast<int64_t>(shares);
+    p.sold_shares += dq;
+    p.sold_notional += dn;
+  }
+  a.executed_shares += dq;
+  a.executed_notional += dn;
+}
+
+ApplyResult Ledger::correct(uint32_t slot, const VenueEvent& ev) {
+  const uint32_t at = find_fill_index(ev.match);
+  if (at == kNoSlot) return ApplyResult::unknown_match;
+  Fill& f = fills_[fill_index_[at]];
+  if (f.order != slot || f.broken) return ApplyResult::unknown_match;
+  const OrderEntry& e = orders_[slot];
+  book(e, -1, f.shares, f.price);
+  switch (ev.kind) {
+    case VenueEvent::Kind::broken:
+      f.broken = true;
+      break;
+    case VenueEvent::Kind::trade_corrected:
+      f.shares = ev.shares;
+      f.price = ev.price;
+      book(e, +1, f.shares, f.price);
+      break;
+    case VenueEvent::Kind::price_corrected:
+      f.price = ev.price;
+      book(e, +1, f.shares, f.price);
+      break;
+    default:
+      assert(false && "not a correction");
+  }
+  refresh(positions_[e.position]);
+  return ApplyResult::applied;
+}
+
+uint32_t Ledger::find_fill_index(uint64_t match) const {
+  const uint32_t mask = fill_index_size_ - 1;
+  for (uint32_t i = fill_home(match);; i = (i + 1) & mask) {
+    const uint32_t at = fill_index_[i];
+    if (at == kNoSlot) return kNoSlot;
+    if (fills_[at].match == match) return i;
+  }
+}
+
+const Fill* Ledger::find_fill(uint64_t match) const {
+  const uint32_t i = find_fill_index(match);
+  return i == kNoSlot ? nullptr : &fills_[fill_index_[i]];
+}
+
+void Ledger::record_fill(uint64_t match, uint32_t order, uint32_t shares, uint32_t price) {
+  if (fills_written_ >= fill_capacity_) forget_oldest_fill();
+  const uint32_t at = static_cast<uint32_t>(fills_written_ & (fill_capacity_ - 1));
+  fills_[at] = Fill{match, order, shares, price, false};
+  const uint32_t mask = fill_index_size_ - 1;
+  uint32_t i = fill_home(match);
+  while (fill_index_[i] != kNoSlot) i = (i + 1) & mask;
+  fill_index_[i] = at;
+  ++fills_written_;
+}
+
+// The ring's oldest fill (the one the next record overwrites) leaves the index. Backward-shift
+// deletion keeps every other entry reachable from its home without tombstones.
+void Ledger::forget_oldest_fill() {
+  const uint32_t at = static_cast<uint32_t>(fills_written_ & (fill_capacity_ - 1));
+  const uint32_t mask = fill_index_size_ - 1;
+  uint32_t hole = fill_home(fills_[at].match);
+  while (fill_index_[hole] != at) hole = (hole + 1) & mask;  // present: it was recorded
+  for (uint32_t j = (hole + 1) & mask; fill_index_[j] != kNoSlot; j = (j + 1) & mask) {
+    const uint32_t home = fill_home(fills_[fill_index_[j]].match);
+    // An entry whose home lies cyclically in (hole, j] must stay where it is.
+    const bool stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+    if (stays) continue;
+    fill_index_[hole] = fill_index_[j];
+    hole = j;
+  }
+  fill_index_[hole] = kNoSlot;
 }
 
 std::string Ledger::audit() const {
@@ -387,6 +477,26 @@ std::string Ledger::audit() const {
     t.exposure += p.exposure;
     t.executed_shares += p.bought_shares + p.sold_shares;
     t.executed_notional += p.bought_notional + p.sold_notional;
+  }
+  // Until the ring wraps it holds every fill: what they sum to is what the positions booked.
+  if (fills_written_ <= fill_capacity_) {
+    std::vector<Position> booked(position_capacity_);
+    for (uint64_t i = 0; i < fills_written_; ++i) {
+      const Fill& f = fills_[i];
+      if (f.broken) continue;
+      const OrderEntry& e = orders_[f.order];
+      Position& b = booked[e.position];
+      (is_buy(e.side) ? b.bought_shares : b.sold_shares) += f.shares;
+      (is_buy(e.side) ? b.bought_notional : b.sold_notional) += uint64_t{f.shares} * f.price;
+    }
+    for (uint32_t i = 0; i < position_capacity_; ++i) {
+      const Position& p = positions_[i];
+      const Position& b = booked[i];
+      if (p.bought_shares != b.bought_shares || p.sold_shares != b.sold_shares ||
+          p.bought_notional != b.bought_notional || p.sold_notional != b.sold_notional)
+        complain("position " + symbol_text(p.symbol) + "/" + std::to_string(p.account) +
+                 ": bought/sold differ from the sum of its fills");
+    }
   }
   for (unsigned a = 0; a < kMaxAccounts; ++a) {
     const AccountTotals& t = totals[a];

@@ -10,6 +10,10 @@
 // * Open orders also sit on an intrusive doubly linked list, so enumerating them (views,
 //   EMERGENCY_STOP mass cancel) costs O(open), not O(capacity).
 // * Positions: open addressing on (account, symbol), never deleted within the day.
+// * Fills: the last `Capacity::fills` executions in a ring, indexed by the venue's match number
+//   (open addressing, backward-shift deletion when the ring overwrites its oldest), so that a
+//   Broken Trade, Trade Correction or Price Correction can undo or redo exactly what its
+//   execution booked. A correction of a fill the ring no longer holds is counted, not booked.
 //
 // Accounting. Each open order "reserves" shares on its side and notional (remaining x limit
 // price) in its position; a pending replacement reserves only what it would add over the
@@ -17,6 +21,8 @@
 // position: worst-case shares = max(|net + open_buy|, |net - open_sell|) (every open order on
 // one side executed); gross exposure = |net| x last execution price + open notional. Account
 // totals are sums of their positions' values, kept by applying each change's delta.
+// A break or correction changes only the position's bought/sold figures (and so its exposure):
+// the venue does not reopen the order, so its remaining and executed shares stay.
 #pragma once
 
 #include <cstdint>
@@ -87,6 +93,15 @@ struct Position {
   bool used = false;
 };
 
+// One execution as booked, kept for breaks and corrections.
+struct Fill {
+  uint64_t match = 0;        // the venue's match number
+  uint32_t order = kNoSlot;  // order slot (its position, side and account)
+  uint32_t shares = 0;       // as booked (a correction rewrites shares and price)
+  uint32_t price = 0;
+  bool broken = false;
+};
+
 struct AccountTotals {
   uint64_t open_orders = 0;
   uint64_t worst_shares = 0;  // sum of positions' worst_shares
@@ -98,7 +113,16 @@ struct AccountTotals {
 // A venue response, protocol-neutral (the session layer maps OUCH Accepted, Replaced,
 // Executed, Canceled and Rejected to these, and the venue's tokens back to the client's).
 struct VenueEvent {
-  enum class Kind : uint8_t { accepted, replaced, executed, canceled, rejected };
+  enum class Kind : uint8_t {
+    accepted,
+    replaced,
+    executed,
+    canceled,
+    rejected,
+    broken,           // Broken Trade: the execution `match` is void
+    trade_corrected,  // Trade Correction: `match` now has `shares` at `price`
+    price_corrected,  // Price Correction: `match` now has `price`
+  };
   Kind kind = Kind::accepted;
   bool dead = false;  // accepted/replaced with OUCH order state D: closed at once
   uint16_t session = 0;
@@ -106,13 +130,17 @@ struct VenueEvent {
   OrderToken previous{};  // replaced: the token it replaced
   uint32_t shares = 0;    // accepted/replaced: open shares; executed: executed; canceled: decrement
   uint32_t price = 0;     // accepted/replaced: limit; executed: execution price
+  uint64_t match = 0;     // executed and the corrections: the venue's match number
 };
 
 enum class ApplyResult : uint8_t {
   applied,
   unknown_order,  // no such token, or not in a state that event applies to
   overfill,       // executed/canceled more than was open: clamped, counted
+  unknown_match,  // a break or correction of a fill not held (too old, already broken, or
+                  // not this order's)
 };
+inline constexpr size_t kApplyResultCount = 4;
 const char* to_string(ApplyResult r);
 
 class Ledger {
@@ -120,6 +148,7 @@ class Ledger {
   struct Capacity {
     uint32_t orders = 1u << 18;     // day-unique tokens (all sessions), incl. rejected ones
     uint32_t positions = 1u << 14;  // (account, instrument) pairs traded today
+    uint32_t fills = 1u << 18;      // executions remembered for breaks and corrections
   };
   static constexpr double kMaxLoad = 0.75;
 
@@ -142,6 +171,10 @@ class Ledger {
   uint32_t position_capacity() const { return position_capacity_; }  // slots, used or not
   uint32_t order_capacity() const { return order_capacity_; }        // slots, used or not
   const AccountTotals& account(uint8_t a) const { return accounts_[a]; }
+  // The fill booked under `match`, nullptr when the ring no longer (or never) held it.
+  const Fill* find_fill(uint64_t match) const;
+  uint64_t fills_booked() const { return fills_written_; }
+  uint32_t fill_capacity() const { return fill_capacity_; }
 
   // --- updates from the gate ---------------------------------------------------------------
   // A new order the gate let through: pending_new, reserves shares x price. kNoSlot when a
@@ -223,6 +256,15 @@ class Ledger {
   void refresh(Position& p);
   void close(uint32_t slot);
   void rebalance_replacement(uint32_t existing);
+  uint32_t fill_home(uint64_t match) const {
+    return static_cast<uint32_t>(mix(match, 0)) & (fill_index_size_ - 1);
+  }
+  uint32_t find_fill_index(uint64_t match) const;  // slot in fill_index_, kNoSlot if absent
+  void record_fill(uint64_t match, uint32_t order, uint32_t shares, uint32_t price);
+  void forget_oldest_fill();
+  // Adds (sign +1) or takes back (sign -1) `shares` at `price` to the order's position.
+  void book(const OrderEntry& e, int sign, uint32_t shares, uint32_t price);
+  ApplyResult correct(uint32_t slot, const VenueEvent& ev);
   static bool counted(OrderState s) {
     return s == OrderState::pending_new || s == OrderState::live;
   }
@@ -235,6 +277,11 @@ class Ledger {
   uint32_t position_limit_;
   uint32_t position_count_ = 0;
   std::unique_ptr<Position[]> positions_;
+  uint32_t fill_capacity_;    // ring slots, power of two
+  uint32_t fill_index_size_;  // 2x the ring: linear probing stays short
+  uint64_t fills_written_ = 0;
+  std::unique_ptr<Fill[]> fills_;
+  std::unique_ptr<uint32_t[]> fill_index_;  // ring positions, kNoSlot when free
   AccountTotals accounts_[kMaxAccounts] = {};
   uint32_t open_head_ = kNoSlot;
   uint32_t open_tail_ = kNoSlot;

@@ -597,5 +597,111 @@ TEST_F(RestartTest, UnansweredOrphanCancelIsSentAgainAfterTheRetryInterval) {
   EXPECT_EQ(venue_.resting_orders(), 0u);
 }
 
+// The venue's later word on an execution: a Broken Trade takes it back, a Trade Correction
+// rebooks its shares and price, a Price Correction its price; each reaches the client under its
+// own token, and the position (so the risk limits) follows.
+class CorrectionTest : public RestartTest {
+ protected:
+  void venue_says(OrderRouter& r) {
+    for (session::TxDatagram& d : back_) r.on_venue(now_, kVenueEp, d.bytes, d.len, 9, sink_);
+    back_.clear();
+    pump(r);
+  }
+  // The last message the client received, as an OUCH message type letter and its bytes.
+  std::vector<uint8_t> last_to_client() {
+    for (const Sent& d : to_client_) {
+      auto msgs = sequenced_messages(d.bytes);
+      if (!msgs.empty()) last_ = msgs.back();
+    }
+    to_client_.clear();
+    return last_;
+  }
+  const risk::Position& aapl(const OrderRouter& r) {
+    const risk::Ledger& l = r.gate().ledger();
+    return l.position(l.find_position(0, risk::symbol_word("AAPL")));
+  }
+  std::vector<session::TxDatagram> back_;
+  std::vector<uint8_t> last_;
+};
+
+TEST_F(CorrectionTest, BreaksAndCorrectionsRebookThePositionAndReachTheClient) {
+  market_.now_ns = now_;
+  auto r = start_run(3);
+  ASSERT_TRUE(r->venue_ready());
+  login_client(*r);
+  client_enters(*r, "X1", 100, 1'000'100);  // crosses the reference: 100 @ 100.01
+  const uint64_t m1 = venue_.next_match_number() - 1;
+  client_enters(*r, "X2", 200, 1'000'200);  // 200 @ 100.01
+  const uint64_t m2 = venue_.next_match_number() - 1;
+  ASSERT_EQ(venue_.counts().executed, 2u);
+  EXPECT_EQ(aapl(*r).net_shares, 300);
+  EXPECT_EQ(aapl(*r).bought_notional, 300u * 1'000'100);
+  last_to_client();
+
+  proto::OeError err{};
+  ASSERT_TRUE(venue_.break_trade(now_, m1, 'E', back_));
+  venue_says(*r);
+  EXPECT_EQ(aapl(*r).net_shares, 200);
+  EXPECT_EQ(aapl(*r).bought_shares, 200u);
+  EXPECT_EQ(aapl(*r).bought_notional, 200u * 1'000'100);
+  EXPECT_EQ(r->gate().ledger().account(0).exposure, 200u * 1'000'100);
+  EXPECT_EQ(r->counter(RouterCounter::fills_broken), 1u);
+  std::vector<uint8_t> got = last_to_client();
+  proto::BrokenTrade b{};
+  ASSERT_TRUE(proto::decode(got.data(), got.size(), b, err));
+  EXPECT_EQ(b.token, proto::make_token("X1"));
+  EXPECT_EQ(b.match_number, m1);
+
+  ASSERT_TRUE(venue_.correct_trade(now_, m2, 150, 1'000'000, back_));
+  venue_says(*r);
+  EXPECT_EQ(aapl(*r).net_shares, 150);
+  EXPECT_EQ(aapl(*r).bought_notional, 150u * 1'000'000);
+  got = last_to_client();
+  proto::TradeCorrection c{};
+  ASSERT_TRUE(proto::decode(got.data(), got.size(), c, err));
+  EXPECT_EQ(c.token, proto::make_token("X2"));
+  EXPECT_EQ(c.executed_shares, 150u);
+
+  ASSERT_TRUE(venue_.correct_price(now_, m2, 1'000'050, back_));
+  venue_says(*r);
+  EXPECT_EQ(aapl(*r).net_shares, 150);
+  EXPECT_EQ(aapl(*r).bought_notional, 150u * 1'000'050);
+  got = last_to_client();
+  proto::PriceCorrection pc{};
+  ASSERT_TRUE(proto::decode(got.data(), got.size(), pc, err));
+  EXPECT_EQ(pc.token, proto::make_token("X2"));
+  EXPECT_EQ(r->counter(RouterCounter::fills_corrected), 2u);
+  EXPECT_EQ(r->counter(RouterCounter::ledger_unknown_match), 0u);
+  EXPECT_EQ(r->gate().ledger().audit(), "");
+}
+
+// A break the ledger cannot book (its fill is older than max_fills) is relayed and counted.
+TEST_F(CorrectionTest, BreakOfAForgottenFillIsRelayedAndCountedNotBooked) {
+  market_.now_ns = now_;
+  RouterConfig c = restart_config();
+  c.token_epoch = 5;
+  c.gate.capacity.fills = 16;
+  OrderRouter r(c, policies_);
+  r.connect(now_, sink_);
+  pump(r);
+  login_client(r);
+  const uint64_t first = venue_.next_match_number();
+  for (int i = 0; i < 17; ++i) client_enters(r, ("F" + std::to_string(i)).c_str(), 1, 1'000'100);
+  EXPECT_EQ(aapl(r).net_shares, 17);
+  last_to_client();
+  ASSERT_TRUE(venue_.break_trade(now_, first, 'C', back_));      // forgotten by the ledger
+  ASSERT_TRUE(venue_.break_trade(now_, first + 1, 'C', back_));  // the oldest it holds
+  venue_says(r);
+  EXPECT_EQ(r.counter(RouterCounter::ledger_unknown_match), 1u);
+  EXPECT_EQ(r.counter(RouterCounter::fills_broken), 1u);
+  EXPECT_EQ(aapl(r).net_shares, 16);
+  proto::BrokenTrade b{};
+  proto::OeError err{};
+  const std::vector<uint8_t> got = last_to_client();
+  ASSERT_TRUE(proto::decode(got.data(), got.size(), b, err));
+  EXPECT_EQ(b.match_number, first + 1);
+  EXPECT_EQ(r.counter(RouterCounter::relayed), 17u * 2 + 2) << "accepted + executed each, 2 breaks";
+}
+
 }  // namespace
 }  // namespace sy::exec

@@ -23,13 +23,16 @@ struct ModelPosition {
 };
 
 // Random orders (new, replace, cancel) through the gate and random venue answers (accept,
-// execute, cancel, reject, replace) for the orders it let through. The model knows only the
-// executions the test itself sent; at every step the ledger's positions must equal their sum,
-// and its own invariants (reservations, totals, open list) must hold.
+// execute, cancel, reject, replace, and breaks and corrections of earlier executions) for the
+// orders it let through. The model knows only the executions the test itself sent; at every
+// step the ledger's positions must equal their sum, and its own invariants (reservations,
+// totals, open list) must hold. The fill ring is small, so breaks of fills it has forgotten
+// (refused, nothing booked) happen too.
 TEST(LedgerProperty, PositionsEqualTheSumOfExecutions) {
+  constexpr uint32_t kFills = 256;
   for (uint32_t seed = 1; seed <= 20; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    GateFixture f(policy_yaml({{"max_open_orders", "40"}}), Ledger::Capacity{20000, 64});
+    GateFixture f(policy_yaml({{"max_open_orders", "40"}}), Ledger::Capacity{20000, 64, kFills});
     std::mt19937 rng(seed);
     auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
     std::map<std::pair<uint8_t, uint64_t>, ModelPosition> model;
@@ -39,10 +42,65 @@ TEST(LedgerProperty, PositionsEqualTheSumOfExecutions) {
       std::string previous;  // replace: the order it replaces
     };
     std::vector<Sent> sent;  // orders and replacements the gate let through
-    uint64_t executions = 0;
+    struct Booked {
+      uint64_t match;
+      uint16_t session;
+      OrderToken token;
+      uint8_t account;
+      uint64_t symbol;
+      Side side;
+      uint32_t shares, price;
+      bool broken;
+    };
+    std::vector<Booked> fills;  // every execution booked, in order
+    auto book = [&](const Booked& b, int sign) {
+      ModelPosition& m = model[{b.account, b.symbol}];
+      const int64_t q = sign * static_cast<int64_t>(b.shares);
+      const int64_t notional = q * static_cast<int64_t>(b.price);
+      m.net += is_buy(b.side) ? q : -q;
+      (is_buy(b.side) ? m.bought : m.sold) += static_cast<uint64_t>(q);
+      (is_buy(b.side) ? m.bought_notional : m.sold_notional) += static_cast<uint64_t>(notional);
+    };
+    uint64_t executions = 0, rebooked = 0, refused = 0;
     int n = 0;
-    for (int step = 0; step < 3000; ++step) {
-      const uint32_t what = pick(10);
+    for (int step = 0; step < 4000; ++step) {
+      const uint32_t what = pick(12);
+      if (what >= 10 && !fills.empty()) {
+        // Mostly recent fills (held), sometimes ones the ring has dropped.
+        const size_t back = pick(static_cast<uint32_t>(std::min<size_t>(fills.size(), 2 * kFills)));
+        Booked& b = fills[fills.size() - 1 - back];
+        const bool held = back < kFills && !b.broken;
+        VenueEvent ev;
+        ev.session = b.session;
+        ev.token = b.token;
+        ev.match = b.match;
+        ev.kind =
+            static_cast<VenueEvent::Kind>(static_cast<uint8_t>(VenueEvent::Kind::broken) + pick(3));
+        ev.shares = 1 + pick(300);
+        ev.price = k100 - pick(5000);
+        const ApplyResult res = f.gate.apply(ev);
+        if (!held) {
+          EXPECT_EQ(res, ApplyResult::unknown_match) << "back " << back;
+          ++refused;
+          continue;
+        }
+        ASSERT_EQ(res, ApplyResult::applied) << "back " << back;
+        ++rebooked;
+        book(b, -1);
+        if (ev.kind == VenueEvent::Kind::broken) {
+          b.broken = true;
+          executions -= b.shares;
+          continue;
+        }
+        if (ev.kind == VenueEvent::Kind::trade_corrected) {
+          executions += ev.shares;
+          executions -= b.shares;
+          b.shares = ev.shares;
+        }
+        b.price = ev.price;
+        book(b, +1);
+        continue;
+      }
       if (what < 3 || sent.empty()) {
         const std::string token = "N" + std::to_string(++n);
         const uint16_t session = static_cast<uint16_t>(pick(3));
@@ -84,6 +142,7 @@ TEST(LedgerProperty, PositionsEqualTheSumOfExecutions) {
           ev.kind = VenueEvent::Kind::executed;
           ev.shares = 1 + pick(o.remaining + 5);  // sometimes more than open: overfill
           ev.price = o.price - pick(100);
+          ev.match = uint64_t{rng()} << 32 | rng();  // venue-chosen: any 64-bit value
         } else if (a < 7) {
           ev.kind = VenueEvent::Kind::canceled;
           ev.shares = 1 + pick(o.remaining);
@@ -107,17 +166,10 @@ TEST(LedgerProperty, PositionsEqualTheSumOfExecutions) {
       }
       if (ev.kind == VenueEvent::Kind::executed) {
         const uint32_t q = std::min(ev.shares, o.remaining);
-        ModelPosition& m = model[{o.account, o.symbol}];
-        const uint64_t notional = uint64_t{q} * ev.price;
-        if (is_buy(o.side)) {
-          m.net += q;
-          m.bought += q;
-          m.bought_notional += notional;
-        } else {
-          m.net -= q;
-          m.sold += q;
-          m.sold_notional += notional;
-        }
+        const Booked b{ev.match, s.session, ev.token, o.account, o.symbol,
+                       o.side,   q,         ev.price, false};
+        book(b, +1);
+        fills.push_back(b);
         executions += q;
         const ApplyResult res = f.gate.apply(ev);
         EXPECT_EQ(res, q == ev.shares ? ApplyResult::applied : ApplyResult::overfill);
@@ -144,6 +196,9 @@ TEST(LedgerProperty, PositionsEqualTheSumOfExecutions) {
     EXPECT_EQ(ledger_executed, executions);
     EXPECT_GE(positions, 2u);
     EXPECT_GT(executions, 0u);
+    EXPECT_GT(fills.size(), kFills) << "the fill ring must wrap";
+    EXPECT_GT(rebooked, 0u);
+    EXPECT_GT(refused, 0u);
     // Every open order ends when the venue says so: cancel them all, nothing stays reserved.
     std::vector<std::pair<uint16_t, OrderToken>> open;
     f.gate.ledger().for_each_cancelable(
