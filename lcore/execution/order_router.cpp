@@ -1,16 +1,19 @@
 #include "lcore/execution/order_router.hpp"
 
+#include <cassert>
+
 namespace sy::exec {
 
 namespace {
 constexpr char kDigits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 }
 
-void venue_token(uint64_t epoch, uint32_t slot, char out[risk::kTokenBytes]) {
+void venue_token(uint64_t epoch, VenueTokenId id, char out[risk::kTokenBytes]) {
+  assert(id.slot < (1u << kVenueTokenSlotBits) && id.account < kMaxAccounts);
   out[0] = 'S';
   out[1] = 'Y';
-  uint64_t v = slot;
-  for (size_t i = 0; i < kVenueTokenSlotDigits; ++i, v /= 36)
+  uint64_t v = uint64_t{id.account} << kVenueTokenSlotBits | id.slot;
+  for (size_t i = 0; i < kVenueTokenIdDigits; ++i, v /= 36)
     out[risk::kTokenBytes - 1 - i] = kDigits[v % 36];
   v = epoch % kVenueTokenEpochs;
   for (size_t i = 0; i < kVenueTokenEpochDigits; ++i, v /= 36)
@@ -37,14 +40,16 @@ bool base36(const char* p, size_t n, uint64_t& v) {
 
 }  // namespace
 
-TokenOwner venue_token_owner(const char token[risk::kTokenBytes], uint64_t epoch, uint32_t& slot) {
-  uint64_t e = 0, s = 0;
+TokenOwner venue_token_owner(const char token[risk::kTokenBytes], uint64_t epoch,
+                             VenueTokenId& id) {
+  uint64_t e = 0, v = 0;
   if (token[0] != 'S' || token[1] != 'Y' || !base36(token + 2, kVenueTokenEpochDigits, e) ||
-      !base36(token + 2 + kVenueTokenEpochDigits, kVenueTokenSlotDigits, s) || s >= risk::kNoSlot)
+      !base36(token + 2 + kVenueTokenEpochDigits, kVenueTokenIdDigits, v) ||
+      (v >> kVenueTokenSlotBits) >= kMaxAccounts)
     return TokenOwner::not_ours;
-  if (e != epoch % kVenueTokenEpochs) return TokenOwner::earlier_run;
-  slot = static_cast<uint32_t>(s);
-  return TokenOwner::this_run;
+  id.slot = static_cast<uint32_t>(v & ((1u << kVenueTokenSlotBits) - 1));
+  id.account = static_cast<uint8_t>(v >> kVenueTokenSlotBits);
+  return e == epoch % kVenueTokenEpochs ? TokenOwner::this_run : TokenOwner::earlier_run;
 }
 
 OrderRouter::OrderRouter(const RouterConfig& cfg, risk::PolicyExchange& policies)

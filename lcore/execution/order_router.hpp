@@ -98,7 +98,9 @@ struct RouterConfig {
   X(ledger_overfill, "executions or cancels above the open shares (booked up to them)")          \
   X(ledger_unknown_match, "breaks or corrections of a fill the ledger no longer holds")          \
   X(fills_broken, "executions taken back by a Broken Trade")                                     \
-  X(fills_corrected, "executions rebooked by a Trade or Price Correction")
+  X(fills_corrected, "executions rebooked by a Trade or Price Correction")                       \
+  X(carried_fills, "executions of an earlier run's orders booked into today's positions")        \
+  X(carried_unbooked, "executions of an earlier run's orders that could not be booked")
 
 enum class RouterCounter : uint8_t {
 #define SY_X(name, what) name,
@@ -116,15 +118,23 @@ inline constexpr const char* kRouterCounterNames[kRouterCounterCount] = {
 #undef SY_X
 };
 
-// Venue token <-> (run, ledger slot): "SY", the run's epoch modulo 36^6, the slot (< 36^6, and
-// execution.max_orders <= 2^24).
+// Venue token <-> (run, account, ledger slot): "SY", the run's epoch modulo 36^6, then
+// account x 2^25 + slot in 6 base-36 digits (slots < 2^25: execution.max_orders <= 2^24 at
+// 3/4 load; 64 accounts x 2^25 < 36^6). The account lets the next run book an earlier run's
+// executions into the right positions.
 inline constexpr size_t kVenueTokenEpochDigits = 6;
-inline constexpr size_t kVenueTokenSlotDigits = 6;
+inline constexpr size_t kVenueTokenIdDigits = 6;
 inline constexpr uint64_t kVenueTokenEpochs = 2'176'782'336;  // 36^6
-void venue_token(uint64_t epoch, uint32_t slot, char out[risk::kTokenBytes]);
+inline constexpr unsigned kVenueTokenSlotBits = 25;
+static_assert((uint64_t{kMaxAccounts} << kVenueTokenSlotBits) <= kVenueTokenEpochs);
+struct VenueTokenId {
+  uint32_t slot = 0;
+  uint8_t account = 0;
+};
+void venue_token(uint64_t epoch, VenueTokenId id, char out[risk::kTokenBytes]);
 enum class TokenOwner : uint8_t { this_run, earlier_run, not_ours };
-// Whose token it is; `slot` is set for this_run.
-TokenOwner venue_token_owner(const char token[risk::kTokenBytes], uint64_t epoch, uint32_t& slot);
+// Whose token it is; `id` is set unless not_ours.
+TokenOwner venue_token_owner(const char token[risk::kTokenBytes], uint64_t epoch, VenueTokenId& id);
 
 class OrderRouter {
  public:
@@ -224,12 +234,13 @@ class OrderRouter {
   template <typename Sink>
   void send_orphan_cancel(uint64_t now_ns, OrphanOrder& o, Sink& sink);
   template <typename Sink>
-  void on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev, const proto::OuchToken& token,
+  void on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev, const proto::OuchHostMessage& m,
+                       uint8_t account, const proto::OuchToken& token,
                        const proto::OuchToken* previous, Sink& sink);
   template <typename Sink>
   void after_venue_input(uint64_t now_ns, Sink& sink);
   void to_venue_token(uint32_t slot, uint8_t* at) const {
-    venue_token(epoch_, slot, reinterpret_cast<char*>(at));
+    venue_token(epoch_, {slot, gate_.ledger().order(slot).account}, reinterpret_cast<char*>(at));
   }
 
   std::vector<std::unique_ptr<Client>> clients_;

@@ -106,7 +106,7 @@ void OrderRouter::cancel_all_open(uint64_t now_ns, Sink& sink) {
   ledger.for_each_open([&](uint32_t slot, const risk::OrderEntry& o) {
     if (o.state != risk::OrderState::pending_new && o.state != risk::OrderState::live) return;
     proto::CancelOrder c{};
-    venue_token(epoch_, slot, c.token.data());
+    venue_token(epoch_, {slot, o.account}, c.token.data());
     c.shares = 0;
     uint8_t msg[proto::kOuchMaxLen];
     const size_t n = proto::encode(c, msg, sizeof msg);
@@ -468,20 +468,21 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
       return;  // handled above
   }
 
-  uint32_t slot = risk::kNoSlot;
-  uint32_t prev_slot = risk::kNoSlot;
+  VenueTokenId id, prev_id;
   const risk::Ledger& ledger = gate_.ledger();
-  const TokenOwner owner = venue_token_owner(token->data(), epoch_, slot);
+  const TokenOwner owner = venue_token_owner(token->data(), epoch_, id);
   if (owner == TokenOwner::earlier_run) {
     count(RouterCounter::orphan_messages);
-    if (ledger_event) on_orphan_event(now_ns, ev, *token, previous, sink);
+    if (ledger_event) on_orphan_event(now_ns, ev, m, id.account, *token, previous, sink);
     return;
   }
+  const uint32_t slot = id.slot;
   if (owner != TokenOwner::this_run || slot >= ledger.order_capacity() ||
       ledger.order(slot).state == risk::OrderState::empty ||
+      ledger.order(slot).account != id.account ||
       (previous != nullptr &&
-       (venue_token_owner(previous->data(), epoch_, prev_slot) != TokenOwner::this_run ||
-        prev_slot >= ledger.order_capacity()))) {
+       (venue_token_owner(previous->data(), epoch_, prev_id) != TokenOwner::this_run ||
+        prev_id.slot >= ledger.order_capacity()))) {
     count(RouterCounter::venue_unknown_token);
     return;
   }
@@ -490,7 +491,7 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
   const risk::OrderToken client_token = order.token();
   std::memcpy(token->data(), client_token.data(), client_token.size());
   if (previous != nullptr) {
-    const risk::OrderToken prev = ledger.order(prev_slot).token();
+    const risk::OrderToken prev = ledger.order(prev_id.slot).token();
     std::memcpy(previous->data(), prev.data(), prev.size());
   }
   if (ledger_event) {
@@ -510,8 +511,16 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
 
 template <typename Sink>
 void OrderRouter::on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev,
+                                  const proto::OuchHostMessage& m, uint8_t account,
                                   const proto::OuchToken& token, const proto::OuchToken* previous,
                                   Sink& sink) {
+  // The earlier run's fills are this day's positions too: the limits must see them.
+  if (ev.kind == risk::VenueEvent::Kind::broken ||
+      ev.kind == risk::VenueEvent::Kind::trade_corrected ||
+      ev.kind == risk::VenueEvent::Kind::price_corrected) {
+    count_ledger(ev.kind, gate_.ledger().correct_carried(ev));
+    return;
+  }
   if (previous != nullptr) {
     OrphanOrder* p = orphans_.find(previous->data());
     if (p != nullptr && orphans_.close(*p) && p->cancel_ns != 0)
@@ -527,7 +536,24 @@ void OrderRouter::on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev,
     // an order never seen opened need nothing.
     if (ev.kind == risk::VenueEvent::Kind::accepted || ev.kind == risk::VenueEvent::Kind::replaced)
       count(RouterCounter::orphan_overflow);
+    if (ev.kind == risk::VenueEvent::Kind::executed) count(RouterCounter::carried_unbooked);
     return;
+  }
+  if (ev.kind == risk::VenueEvent::Kind::accepted) {
+    o->symbol = detail::symbol_of(m.accepted.stock);
+    o->side = detail::side_of(m.accepted.side);
+    o->account = account;
+    o->described = true;
+  } else if (ev.kind == risk::VenueEvent::Kind::replaced) {
+    o->symbol = detail::symbol_of(m.replaced.stock);
+    o->side = detail::side_of(m.replaced.side);
+    o->account = account;
+    o->described = true;
+  } else if (ev.kind == risk::VenueEvent::Kind::executed) {
+    const bool booked = o->described && gate_.ledger().book_carried(
+                                            o->account, o->symbol, o->side, ev.shares, ev.price,
+                                            ev.match) == risk::ApplyResult::applied;
+    count(booked ? RouterCounter::carried_fills : RouterCounter::carried_unbooked);
   }
   bool closed = false;
   switch (ev.kind) {
@@ -554,7 +580,7 @@ void OrderRouter::on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev,
     case risk::VenueEvent::Kind::broken:
     case risk::VenueEvent::Kind::trade_corrected:
     case risk::VenueEvent::Kind::price_corrected:
-      return;  // an earlier run's fills are not in this run's ledger
+      return;  // booked above
   }
   if (closed && o->cancel_ns != 0) count(RouterCounter::orphans_closed);
 }

@@ -22,6 +22,10 @@ struct OrphanOrder {
   char token[risk::kTokenBytes];
   uint32_t remaining = 0;  // shares open at the venue
   uint64_t cancel_ns = 0;  // when our last cancel for it left; 0: never sent
+  uint64_t symbol = 0;     // from its Accepted/Replaced: where its executions are booked
+  risk::Side side = risk::Side::buy;
+  uint8_t account = 0;
+  bool described = false;  // symbol, side and account known
   bool used = false;
   bool open = false;
 };

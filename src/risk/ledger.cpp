@@ -126,7 +126,10 @@ uint32_t Ledger::position_slot(uint8_t account, uint64_t symbol, uint16_t locate
   for (;; i = (i + 1) & mask) {
     const Position& p = positions_[i];
     if (!p.used) break;
-    if (p.symbol == symbol && p.account == account) return i;
+    if (p.symbol == symbol && p.account == account) {
+      if (p.locate == 0) positions_[i].locate = locate;  // carried positions start without one
+      return i;
+    }
   }
   if (position_count_ >= position_limit_) return kNoSlot;
   Position& p = positions_[i];
@@ -299,9 +302,9 @@ ApplyResult Ledger::apply(const VenueEvent& ev) {
     case VenueEvent::Kind::executed: {
       if (!counted(e.state)) return ApplyResult::unknown_order;
       const uint32_t q = ev.shares < e.remaining ? ev.shares : e.remaining;
-      book(e, +1, q, ev.price);
+      book(e.position, e.side, +1, q, ev.price);
       positions_[e.position].mark_price = ev.price;
-      if (q > 0) record_fill(ev.match, slot, q, ev.price);
+      if (q > 0) record_fill(Fill{ev.match, slot, e.position, q, ev.price, e.side, false});
       e.remaining -= q;
       e.executed += q;
       reserve(slot, e.remaining, uint64_t{e.remaining} * e.price);  // also refreshes p
@@ -332,13 +335,24 @@ ApplyResult Ledger::apply(const VenueEvent& ev) {
   return ApplyResult::unknown_order;
 }
 
-void Ledger::book(const OrderEntry& e, int sign, uint32_t shares, uint32_t price) {
-  Position& p = positions_[e.position];
-  AccountTotals& a = accounts_[e.account];
+ApplyResult Ledger::book_carried(uint8_t account, uint64_t symbol, Side side, uint32_t shares,
+                                 uint32_t price, uint64_t match) {
+  const uint32_t pos = position_slot(account, symbol, 0);
+  if (pos == kNoSlot) return ApplyResult::unknown_order;
+  book(pos, side, +1, shares, price);
+  positions_[pos].mark_price = price;
+  refresh(positions_[pos]);
+  if (shares > 0) record_fill(Fill{match, kNoSlot, pos, shares, price, side, false});
+  return ApplyResult::applied;
+}
+
+void Ledger::book(uint32_t position, Side side, int sign, uint32_t shares, uint32_t price) {
+  Position& p = positions_[position];
+  AccountTotals& a = accounts_[p.account];
   // Unsigned wrap-around makes adding the negation exact.
   const uint64_t dq = sign > 0 ? uint64_t{shares} : uint64_t{0} - shares;
   const uint64_t dn = sign > 0 ? uint64_t{shares} * price : uint64_t{0} - uint64_t{shares} * price;
-  if (is_buy(e.side)) {
+  if (is_buy(side)) {
     p.net_shares += sign * static_cast<int64_t>(shares);
     p.bought_shares += dq;
     p.bought_notional += dn;
@@ -356,8 +370,7 @@ ApplyResult Ledger::correct(uint32_t slot, const VenueEvent& ev) {
   if (at == kNoSlot) return ApplyResult::unknown_match;
   Fill& f = fills_[fill_index_[at]];
   if (f.order != slot || f.broken) return ApplyResult::unknown_match;
-  const OrderEntry& e = orders_[slot];
-  book(e, -1, f.shares, f.price);
+  book(f.position, f.side, -1, f.shares, f.price);
   switch (ev.kind) {
     case VenueEvent::Kind::broken:
       f.broken = true;
@@ -365,16 +378,16 @@ ApplyResult Ledger::correct(uint32_t slot, const VenueEvent& ev) {
     case VenueEvent::Kind::trade_corrected:
       f.shares = ev.shares;
       f.price = ev.price;
-      book(e, +1, f.shares, f.price);
+      book(f.position, f.side, +1, f.shares, f.price);
       break;
     case VenueEvent::Kind::price_corrected:
       f.price = ev.price;
-      book(e, +1, f.shares, f.price);
+      book(f.position, f.side, +1, f.shares, f.price);
       break;
     default:
       assert(false && "not a correction");
   }
-  refresh(positions_[e.position]);
+  refresh(positions_[f.position]);
   return ApplyResult::applied;
 }
 
@@ -392,12 +405,12 @@ const Fill* Ledger::find_fill(uint64_t match) const {
   return i == kNoSlot ? nullptr : &fills_[fill_index_[i]];
 }
 
-void Ledger::record_fill(uint64_t match, uint32_t order, uint32_t shares, uint32_t price) {
+void Ledger::record_fill(const Fill& f) {
   if (fills_written_ >= fill_capacity_) forget_oldest_fill();
   const uint32_t at = static_cast<uint32_t>(fills_written_ & (fill_capacity_ - 1));
-  fills_[at] = Fill{match, order, shares, price, false};
+  fills_[at] = f;
   const uint32_t mask = fill_index_size_ - 1;
-  uint32_t i = fill_home(match);
+  uint32_t i = fill_home(f.match);
   while (fill_index_[i] != kNoSlot) i = (i + 1) & mask;
   fill_index_[i] = at;
   ++fills_written_;
@@ -484,10 +497,12 @@ std::string Ledger::audit() const {
     for (uint64_t i = 0; i < fills_written_; ++i) {
       const Fill& f = fills_[i];
       if (f.broken) continue;
-      const OrderEntry& e = orders_[f.order];
-      Position& b = booked[e.position];
-      (is_buy(e.side) ? b.bought_shares : b.sold_shares) += f.shares;
-      (is_buy(e.side) ? b.bought_notional : b.sold_notional) += uint64_t{f.shares} * f.price;
+      if (f.order != kNoSlot &&
+          (orders_[f.order].position != f.position || orders_[f.order].side != f.side))
+        complain("fill " + std::to_string(f.match) + " disagrees with its order");
+      Position& b = booked[f.position];
+      (is_buy(f.side) ? b.bought_shares : b.sold_shares) += f.shares;
+      (is_buy(f.side) ? b.bought_notional : b.sold_notional) += uint64_t{f.shares} * f.price;
     }
     for (uint32_t i = 0; i < position_capacity_; ++i) {
       const Position& p = positions_[i];

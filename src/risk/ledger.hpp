@@ -95,10 +95,12 @@ struct Position {
 
 // One execution as booked, kept for breaks and corrections.
 struct Fill {
-  uint64_t match = 0;        // the venue's match number
-  uint32_t order = kNoSlot;  // order slot (its position, side and account)
-  uint32_t shares = 0;       // as booked (a correction rewrites shares and price)
+  uint64_t match = 0;           // the venue's match number
+  uint32_t order = kNoSlot;     // order slot; kNoSlot: an earlier run's order (carried)
+  uint32_t position = kNoSlot;  // position slot (its account and symbol)
+  uint32_t shares = 0;          // as booked (a correction rewrites shares and price)
   uint32_t price = 0;
+  Side side = Side::buy;
   bool broken = false;
 };
 
@@ -187,6 +189,13 @@ class Ledger {
 
   // --- updates from the venue --------------------------------------------------------------
   ApplyResult apply(const VenueEvent& ev);
+  // An execution of an earlier run's order, replayed by the venue session after a restart:
+  // booked into the (account, symbol) position, with no order. unknown_order when the position
+  // table is full.
+  ApplyResult book_carried(uint8_t account, uint64_t symbol, Side side, uint32_t shares,
+                           uint32_t price, uint64_t match);
+  // A break or correction of a carried execution (ev.token and ev.session are not used).
+  ApplyResult correct_carried(const VenueEvent& ev) { return correct(kNoSlot, ev); }
 
   // --- what a replace would add (the gate's limit checks use the same numbers) --------------
   // Shares and notional a replacement of `existing` with (chain_total, price) would reserve.
@@ -260,10 +269,10 @@ class Ledger {
     return static_cast<uint32_t>(mix(match, 0)) & (fill_index_size_ - 1);
   }
   uint32_t find_fill_index(uint64_t match) const;  // slot in fill_index_, kNoSlot if absent
-  void record_fill(uint64_t match, uint32_t order, uint32_t shares, uint32_t price);
+  void record_fill(const Fill& f);
   void forget_oldest_fill();
-  // Adds (sign +1) or takes back (sign -1) `shares` at `price` to the order's position.
-  void book(const OrderEntry& e, int sign, uint32_t shares, uint32_t price);
+  // Adds (sign +1) or takes back (sign -1) `shares` at `price` on `side` to a position.
+  void book(uint32_t position, Side side, int sign, uint32_t shares, uint32_t price);
   ApplyResult correct(uint32_t slot, const VenueEvent& ev);
   static bool counted(OrderState s) {
     return s == OrderState::pending_new || s == OrderState::live;

@@ -196,27 +196,34 @@ class RouterTest : public ::testing::Test {
   uint32_t venue_seq_ = 1;
 };
 
-TEST(VenueToken, RoundTripsEverySlotAndTellsRunsApart) {
+TEST(VenueToken, RoundTripsEverySlotAndAccountAndTellsRunsApart) {
   for (uint64_t epoch :
        {uint64_t{0}, uint64_t{1}, uint64_t{1'795'000'000}, kVenueTokenEpochs - 1}) {
-    for (uint32_t slot : {0u, 1u, 35u, 36u, 123456u, (1u << 24) - 1}) {
-      char t[risk::kTokenBytes];
-      venue_token(epoch, slot, t);
-      uint32_t back = 0;
-      ASSERT_EQ(venue_token_owner(t, epoch, back), TokenOwner::this_run) << epoch << " " << slot;
-      EXPECT_EQ(back, slot);
-      EXPECT_EQ(venue_token_owner(t, epoch + 1, back), TokenOwner::earlier_run);
-      // The epoch is taken modulo 36^6 on both sides.
-      EXPECT_EQ(venue_token_owner(t, epoch + kVenueTokenEpochs, back), TokenOwner::this_run);
+    for (uint32_t slot : {0u, 1u, 35u, 36u, 123456u, (1u << kVenueTokenSlotBits) - 1}) {
+      for (unsigned a : {0u, 1u, 37u, kMaxAccounts - 1}) {
+        const auto account = static_cast<uint8_t>(a);
+        char t[risk::kTokenBytes];
+        venue_token(epoch, {slot, account}, t);
+        VenueTokenId back;
+        ASSERT_EQ(venue_token_owner(t, epoch, back), TokenOwner::this_run) << epoch << " " << slot;
+        EXPECT_EQ(back.slot, slot);
+        EXPECT_EQ(back.account, account);
+        back = {};
+        EXPECT_EQ(venue_token_owner(t, epoch + 1, back), TokenOwner::earlier_run);
+        EXPECT_EQ(back.account, account) << "an earlier run's executions are booked by account";
+        // The epoch is taken modulo 36^6 on both sides.
+        EXPECT_EQ(venue_token_owner(t, epoch + kVenueTokenEpochs, back), TokenOwner::this_run);
+      }
     }
   }
   char a[risk::kTokenBytes], b[risk::kTokenBytes];
-  venue_token(7, 5, a);
-  venue_token(8, 5, b);
+  venue_token(7, {5, 0}, a);
+  venue_token(8, {5, 0}, b);
   EXPECT_NE(std::memcmp(a, b, risk::kTokenBytes), 0);  // a restart never reuses a token
-  uint32_t s;
+  VenueTokenId s;
   EXPECT_EQ(venue_token_owner("AB000000000000", 0, s), TokenOwner::not_ours);
   EXPECT_EQ(venue_token_owner("SY00000000000a", 0, s), TokenOwner::not_ours);
+  EXPECT_EQ(venue_token_owner("SY000000ZZZZZZ", 0, s), TokenOwner::not_ours);  // account 64+
 }
 
 TEST_F(RouterTest, AcceptedOrderGoesToTheVenueInPlaceUnderAVenueToken) {
@@ -233,8 +240,9 @@ TEST_F(RouterTest, AcceptedOrderGoesToTheVenueInPlaceUnderAVenueToken) {
   proto::EnterOrder fwd{};
   proto::OeError err{};
   ASSERT_TRUE(proto::decode(s.bytes.data() + 3, s.bytes.size() - 3, fwd, err));
-  uint32_t slot = 0;
-  ASSERT_EQ(venue_token_owner(fwd.token.data(), router_.token_epoch(), slot), TokenOwner::this_run);
+  VenueTokenId id;
+  ASSERT_EQ(venue_token_owner(fwd.token.data(), router_.token_epoch(), id), TokenOwner::this_run);
+  const uint32_t slot = id.slot;
   const proto::EnterOrder sent = enter("ORD1", 100, 1'000'100);
   EXPECT_EQ(fwd.shares, sent.shares);
   EXPECT_EQ(fwd.price, sent.price);
@@ -356,7 +364,7 @@ TEST_F(RouterTest, CancelIsForwardedUnderTheVenueTokenEvenInSafeMode) {
   ASSERT_TRUE(
       proto::decode(sink_.sent[0].bytes.data() + 3, sink_.sent[0].bytes.size() - 3, fwd, err));
   char expect[risk::kTokenBytes];
-  venue_token(router_.token_epoch(), slot, expect);
+  venue_token(router_.token_epoch(), {slot, 0}, expect);
   EXPECT_EQ(std::memcmp(fwd.token.data(), expect, risk::kTokenBytes), 0);
 }
 
@@ -547,6 +555,18 @@ TEST_F(RestartTest, NextRunCancelsEveryOrderTheEarlierRunLeftOpenAndNothingElse)
   EXPECT_EQ(next->orphans_open(), 0u);
   EXPECT_EQ(venue_.resting_orders(), 0u);
   EXPECT_EQ(next->counter(RouterCounter::venue_unknown_token), 0u);
+  // The earlier run's execution (X1: 100 bought at the reference) is still today's position.
+  EXPECT_EQ(next->counter(RouterCounter::carried_fills), 1u);
+  EXPECT_EQ(next->counter(RouterCounter::carried_unbooked), 0u);
+  {
+    const risk::Ledger& l = next->gate().ledger();
+    const uint32_t pos = l.find_position(0, risk::symbol_word("AAPL"));
+    ASSERT_NE(pos, risk::kNoSlot);
+    EXPECT_EQ(l.position(pos).net_shares, 100);
+    EXPECT_EQ(l.position(pos).bought_notional, 100u * 1'000'100);
+    EXPECT_EQ(l.account(0).exposure, 100u * 1'000'100);
+    EXPECT_EQ(l.audit(), "");
+  }
   // Nothing of the earlier run reached the client of this one (only the refusal of N0).
   for (const Sent& d : to_client_)
     for (const auto& msg : sequenced_messages(d.bytes)) EXPECT_EQ(msg[0], 'J');
@@ -673,6 +693,46 @@ TEST_F(CorrectionTest, BreaksAndCorrectionsRebookThePositionAndReachTheClient) {
   EXPECT_EQ(r->counter(RouterCounter::fills_corrected), 2u);
   EXPECT_EQ(r->counter(RouterCounter::ledger_unknown_match), 0u);
   EXPECT_EQ(r->gate().ledger().audit(), "");
+}
+
+// After a restart the earlier run's fills still count against the limits, and the venue can
+// still break them.
+TEST_F(CorrectionTest, EarlierRunFillsCountAgainstTheLimitsAndCanBeBroken) {
+  market_.now_ns = now_;
+  uint64_t match = 0;
+  {
+    auto first = start_run(11);
+    login_client(*first);
+    client_enters(*first, "X1", 800, 1'000'100);  // 800 bought
+    match = venue_.next_match_number() - 1;
+    ASSERT_EQ(aapl(*first).net_shares, 800);
+  }  // killed
+  now_ += kSec;
+  auto next = start_run(12);
+  ASSERT_TRUE(next->venue_ready());
+  EXPECT_EQ(next->counter(RouterCounter::carried_fills), 1u);
+  EXPECT_EQ(aapl(*next).net_shares, 800);
+  login_client(*next);
+  // The policy's own limit: at most 1000 shares of AAPL, worst case (position + open buys).
+  policies_.install(risk::load_policy_from_string(
+      std::string(kPolicy).replace(std::string(kPolicy).find("instruments: [ { symbol: AAPL } ]"),
+                                   std::strlen("instruments: [ { symbol: AAPL } ]"),
+                                   "instruments: [ { symbol: AAPL, max_position_shares: 1000 } ]"),
+      "p2.yaml"));
+  next->begin_burst(now_, 0, 0, sink_);  // the lcore does this before every burst
+  const uint64_t enters = venue_.counts().enters;
+  client_enters(*next, "N1", 300, 990'000);  // 800 + 300 > 1000: refused
+  EXPECT_EQ(venue_.counts().enters, enters);
+  EXPECT_EQ(last_to_client()[0], 'J');
+  // The venue breaks the earlier run's trade: the room comes back.
+  ASSERT_TRUE(venue_.break_trade(now_, match, 'S', back_));
+  venue_says(*next);
+  EXPECT_EQ(next->counter(RouterCounter::fills_broken), 1u);
+  EXPECT_EQ(aapl(*next).net_shares, 0);
+  client_enters(*next, "N2", 300, 990'000);
+  EXPECT_EQ(venue_.counts().enters, enters + 1);
+  EXPECT_EQ(venue_.resting_orders(), 1u);
+  EXPECT_EQ(next->gate().ledger().audit(), "");
 }
 
 // A break the ledger cannot book (its fill is older than max_fills) is relayed and counted.

@@ -427,6 +427,13 @@ TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenu
   EXPECT_EQ(sx["orphans"]["untracked"], 0);
   EXPECT_EQ(sx["router"]["venue_unknown_token"], 0);
   EXPECT_EQ(out["venue"]["resting_orders"], 0) << out.dump();
+  // Every execution of the first run is booked into the second run's positions (the limits
+  // see the whole day), from the replay alone.
+  EXPECT_GT(out["venue"]["executed"].get<uint64_t>(), 0u);
+  EXPECT_EQ(sx["router"]["carried_fills"], out["venue"]["executed"]);
+  EXPECT_EQ(sx["router"]["carried_unbooked"], 0);
+  EXPECT_EQ(sx["ledger"]["executed_shares"], out["venue"]["executed_shares"]);
+  EXPECT_EQ(sx["ledger"]["audit"], "");
 }
 
 }  // namespace
