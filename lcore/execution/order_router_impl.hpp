@@ -539,14 +539,10 @@ void OrderRouter::on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev,
     if (ev.kind == risk::VenueEvent::Kind::executed) count(RouterCounter::carried_unbooked);
     return;
   }
-  if (ev.kind == risk::VenueEvent::Kind::accepted) {
-    o->symbol = detail::symbol_of(m.accepted.stock);
-    o->side = detail::side_of(m.accepted.side);
-    o->account = account;
-    o->described = true;
-  } else if (ev.kind == risk::VenueEvent::Kind::replaced) {
-    o->symbol = detail::symbol_of(m.replaced.stock);
-    o->side = detail::side_of(m.replaced.side);
+  if (ev.kind == risk::VenueEvent::Kind::accepted || ev.kind == risk::VenueEvent::Kind::replaced) {
+    const bool acc = ev.kind == risk::VenueEvent::Kind::accepted;
+    o->symbol = detail::symbol_of(acc ? m.accepted.stock : m.replaced.stock);
+    o->side = detail::side_of(acc ? m.accepted.side : m.replaced.side);
     o->account = account;
     o->described = true;
   } else if (ev.kind == risk::VenueEvent::Kind::executed) {

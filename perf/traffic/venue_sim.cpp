@@ -37,54 +37,49 @@ VenueSim::Execution* VenueSim::execution(uint64_t match) {
   return x.match == match && !x.broken && x.shares > 0 ? &x : nullptr;
 }
 
-bool VenueSim::break_trade(uint64_t now_ns, uint64_t match, uint8_t reason,
-                           std::vector<session::TxDatagram>& out) {
+template <class M, class Amend>
+bool VenueSim::amend(uint64_t now_ns, uint64_t match, std::vector<session::TxDatagram>& out,
+                     Amend&& fill) {
   Execution* x = execution(match);
   if (x == nullptr) return false;
-  proto::BrokenTrade b{};
-  b.timestamp_ns = now_ns % kNsPerDay;
-  b.token = x->token;
-  b.match_number = match;
-  b.reason = reason;
-  x->broken = true;
-  ++counts_.broken;
-  send(now_ns, b, out);
+  M m{};
+  m.timestamp_ns = now_ns % kNsPerDay;
+  m.token = x->token;
+  m.match_number = match;
+  fill(m, *x);
+  send(now_ns, m, out);
   return true;
+}
+
+bool VenueSim::break_trade(uint64_t now_ns, uint64_t match, uint8_t reason,
+                           std::vector<session::TxDatagram>& out) {
+  return amend<proto::BrokenTrade>(now_ns, match, out, [&](proto::BrokenTrade& b, Execution& x) {
+    b.reason = reason;
+    x.broken = true;
+    ++counts_.broken;
+  });
 }
 
 bool VenueSim::correct_trade(uint64_t now_ns, uint64_t match, uint32_t shares, uint32_t price,
                              std::vector<session::TxDatagram>& out) {
-  Execution* x = execution(match);
-  if (x == nullptr) return false;
-  proto::TradeCorrection c{};
-  c.timestamp_ns = now_ns % kNsPerDay;
-  c.token = x->token;
-  c.executed_shares = shares;
-  c.execution_price = price;
-  c.liquidity_flag = 'R';
-  c.match_number = match;
-  c.reason = 'N';
-  x->shares = shares;
-  x->price = price;
-  ++counts_.corrected;
-  send(now_ns, c, out);
-  return true;
+  return amend<proto::TradeCorrection>(now_ns, match, out,
+                                       [&](proto::TradeCorrection& c, Execution& x) {
+                                         c.executed_shares = x.shares = shares;
+                                         c.execution_price = x.price = price;
+                                         c.liquidity_flag = 'R';
+                                         c.reason = 'N';
+                                         ++counts_.corrected;
+                                       });
 }
 
 bool VenueSim::correct_price(uint64_t now_ns, uint64_t match, uint32_t price,
                              std::vector<session::TxDatagram>& out) {
-  Execution* x = execution(match);
-  if (x == nullptr) return false;
-  proto::PriceCorrection c{};
-  c.timestamp_ns = now_ns % kNsPerDay;
-  c.token = x->token;
-  c.match_number = match;
-  c.new_execution_price = price;
-  c.reason = 'E';
-  x->price = price;
-  ++counts_.corrected;
-  send(now_ns, c, out);
-  return true;
+  return amend<proto::PriceCorrection>(now_ns, match, out,
+                                       [&](proto::PriceCorrection& c, Execution& x) {
+                                         c.new_execution_price = x.price = price;
+                                         c.reason = 'E';
+                                         ++counts_.corrected;
+                                       });
 }
 
 VenueSim::Order* VenueSim::find(const OuchToken& token) {

@@ -104,6 +104,10 @@ class VenueSim {
     bool broken = false;
   };
   Execution* execution(uint64_t match);  // nullptr when forgotten, broken or never made
+  // Sends message M (timestamp, token, match filled in, the rest by `fill(M&, Execution&)`)
+  // about the execution `match`; false when there is none.
+  template <class M, class Amend>
+  bool amend(uint64_t now_ns, uint64_t match, std::vector<session::TxDatagram>& out, Amend&& fill);
 
   void on_message(uint64_t now_ns, const uint8_t* p, size_t len,
                   std::vector<session::TxDatagram>& out);
