@@ -360,6 +360,13 @@ TEST_F(ControlApi, AuthValidationAuditAndPersistedCommands) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body["error"], "'global' must be true or false");
 
+  // A change the appliance made itself (a start-up hazard on a loaded host) may still be on its
+  // way to the state file; commands meanwhile are refused with "retry" (409), and this test
+  // counts its refusals exactly: start once nothing is pending.
+  for (int i = 0; i < 100 && http("GET", "/health", "").body["state"]["pending_persist"] == true;
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+
   // Commands (6, each answered with the new state).
   Reply c = http("POST", "/control/safety-mode", kToken, R"({"mode":"SAFE","reason":"drill"})");
   ASSERT_EQ(c.status, 200) << c.text;
