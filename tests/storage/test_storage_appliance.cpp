@@ -269,9 +269,11 @@ TEST_F(StorageAppliance, StorageBehindShedsP2CaptureFirstAndRecovers) {
            "    retransmit: { port: memif0, udp_dst: 26402, server_ipv4: 10.1.0.9, "
            "server_udp: 26403 }\n"
            "run: { mode: live }\n"
-           // The canonical records of the feed wait out the stall in their ring (else ring
-           // backpressure would shed the feed itself: that is the next stage, not this test's).
-           "rings: { canonical_size: 262144 }\n"
+           // The canonical records of the feed wait out the stall in their ring, and its packets
+           // wait in theirs while storage, sharing a CPU with integrity, catches up after it
+           // (else ring backpressure would shed the feed itself: the next stage, not this test's;
+           // CI's sanitizer run reached it with the default md ring).
+           "rings: { canonical_size: 262144, md_size: 32768 }\n"
            "storage:\n"
         << "  dir: " << store.string() << "\n"
         << "  segment_mib: 32\n"
