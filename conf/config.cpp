@@ -1223,6 +1223,7 @@ class Parser {
     read_int(m, "block_kib", c.block_kib);
     read_int(m, "queue_depth", c.queue_depth);
     read_int(m, "buffers", c.buffers);
+    read_int(m, "pending_records", c.pending_records);
     read_int(m, "segment_mib", c.segment_mib);
     read_int(m, "rotate_interval_s", c.rotate_interval_s);
     read_int(m, "retention_mib", c.retention_mib);
@@ -1792,6 +1793,7 @@ std::string dump_resolved(const Config& cfg) {
     emit_int(out, "block_kib", st.block_kib);
     emit_int(out, "queue_depth", st.queue_depth);
     emit_int(out, "buffers", st.buffers);
+    emit_int(out, "pending_records", st.pending_records);
     emit_int(out, "segment_mib", st.segment_mib);
     emit_int(out, "rotate_interval_s", st.rotate_interval_s);
     emit_int(out, "retention_mib", st.retention_mib);

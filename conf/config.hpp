@@ -249,6 +249,7 @@ struct StorageConfig {
   uint32_t block_kib = 64;                   // write unit
   uint32_t queue_depth = 8;                  // writes in flight per stream
   uint32_t buffers = 32;                     // write buffers per stream
+  uint32_t pending_records = 1u << 18;       // records per stream between append and durable
   uint32_t segment_mib = 256;
   uint32_t rotate_interval_s = 0;  // 0: by size only
   uint64_t retention_mib = 0;      // 0: keep everything

@@ -245,6 +245,10 @@ std::vector<SchemaKey> build_schema() {
       {"storage.queue_depth", "integer", "8", "writes", "1..128", "Writes in flight per stream."});
   k.push_back({"storage.buffers", "integer", "32", "buffers", "4..4096",
                "Write buffers per stream (hugepage memory); at least queue_depth + 2."});
+  k.push_back({"storage.pending_records", "integer", "262144", "records",
+               "1024..16777216, power of two",
+               "Records per stream appended but not yet durable (receive time and class kept "
+               "until then, 16 bytes each); when full, appends wait as for a free buffer."});
   k.push_back({"storage.segment_mib", "integer", "256", "MiB", "1..65536",
                "Segment size, preallocated (fallocate); a segment rotates when full."});
   k.push_back({"storage.rotate_interval_s", "integer", "0", "s", "0..86400",

@@ -274,6 +274,7 @@ void setup_storage(Runtime& rt, const conf::Config& cfg) {
   o.block_bytes = sc.block_kib * 1024;
   o.queue_depth = sc.queue_depth;
   o.buffers = sc.buffers;
+  o.pending_records = sc.pending_records;
   o.segment_bytes = uint64_t{sc.segment_mib} << 20;
   o.rotate_interval_ns = uint64_t{sc.rotate_interval_s} * 1'000'000'000;
   o.retention_bytes = sc.retention_mib << 20;

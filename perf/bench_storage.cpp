@@ -146,7 +146,8 @@ int run(int argc, char** argv) {
         "\"write_mbps\":%.1f,\"payload_mbps\":%.1f,\"writes\":%lu,\"syncs\":%lu,"
         "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,\"lat_max_us\":%.1f,"
         "\"io_p50_us\":%.1f,\"io_p99_us\":%.1f,\"queue_p50_us\":%.1f,\"queue_p99_us\":%.1f,\"wm_"
-        "p99_us\":%.1f,\"unpersisted\":%lu}\n",
+        "p99_us\":%.1f,\"io_max_us\":%.1f,\"segment_waits\":%lu,\"slow_ops\":%lu,"
+        "\"unpersisted\":%lu}\n",
         mode.c_str(), sync.c_str(), block_kib, qd, packet, secs, s.persisted.get(),
         s.write_bytes.get(), static_cast<double>(s.write_bytes.get()) / secs / 1e6,
         static_cast<double>(s.persisted.get() * packet) / secs / 1e6, s.writes.get(), s.syncs.get(),
@@ -154,7 +155,8 @@ int run(int argc, char** argv) {
         static_cast<double>(h.quantile(0.999)) / 1e3, static_cast<double>(h.max) / 1e3,
         static_cast<double>(io.quantile(0.5)) / 1e3, static_cast<double>(io.quantile(0.99)) / 1e3,
         static_cast<double>(q.quantile(0.5)) / 1e3, static_cast<double>(q.quantile(0.99)) / 1e3,
-        static_cast<double>(wm.quantile(0.99)) / 1e3, s.unpersisted_total());
+        static_cast<double>(wm.quantile(0.99)) / 1e3, static_cast<double>(io.max) / 1e3,
+        s.segment_waits.get(), s.slow_ops.get(), s.unpersisted_total());
   }
   std::filesystem::remove_all(dir);
   return 0;

@@ -24,6 +24,9 @@ struct Options {
   uint32_t block_bytes = 64 * 1024;  // write unit; a multiple of 4 KiB
   uint32_t queue_depth = 8;          // writes in flight per stream
   uint32_t buffers = 32;             // write buffers per stream, > queue_depth
+  // Records per stream appended and not yet settled (their receive time and class are kept
+  // until then, 16 bytes each); a power of two. Full: appends wait, as with no free buffer.
+  uint32_t pending_records = 1u << 18;
   uint64_t segment_bytes = 256ull << 20;
   uint64_t rotate_interval_ns = 0;        // 0: by size only
   uint64_t retention_bytes = 0;           // 0: keep everything

@@ -32,10 +32,21 @@ void* default_alloc(size_t bytes, size_t align) {
   return std::aligned_alloc(align, (bytes + align - 1) / align * align);
 }
 
-// Descriptors per stream: one per write block plus up to 3 per block (at most 256) for writes
-// that wait for their fdatasync or for an earlier, slower write to settle; those keep their
-// records' metadata but have given their block back.
-size_t descriptors(uint32_t blocks) { return blocks + std::min<size_t>(3 * size_t{blocks}, 256); }
+// Descriptors per stream: one per write block, plus those of writes that have given their
+// block back and wait: for an earlier, slower write to settle (up to 3 per block, at most 256)
+// or, with group commit, for the fdatasync covering them. Those are a sync window's worth of
+// writes twice over, so that writing goes on at full speed while one fdatasync is in flight
+// (with fewer, every sync would stall the stream once its descriptors ran out).
+constexpr uint64_t kMaxSyncWindowDescriptors = 16384;
+size_t descriptors(const Options& o) {
+  size_t waiting = std::min<size_t>(3 * size_t{o.buffers}, 256);
+  if (o.sync == SyncPolicy::interval) {
+    const uint64_t window = (o.sync_bytes + o.block_bytes - 1) / o.block_bytes;
+    waiting = std::max<size_t>(
+        waiting, std::min<uint64_t>(2 * window + o.queue_depth, kMaxSyncWindowDescriptors));
+  }
+  return o.buffers + waiting;
+}
 
 uint32_t ring_entries(uint32_t queue_depth) {
   uint32_t n = 8;
@@ -66,6 +77,8 @@ std::string validate(const Options& o) {
            std::to_string(o.queue_depth) + ") by at least 2";
   if (o.segment_bytes < 2ull * o.block_bytes || o.segment_bytes % kPageBytes != 0)
     return "segment size must be a multiple of 4 KiB and hold at least two blocks";
+  if (o.pending_records < 1024 || (o.pending_records & (o.pending_records - 1)) != 0)
+    return "pending records must be a power of two, at least 1024";
   return "";
 }
 
@@ -85,13 +98,11 @@ Writer::Writer(const Options& opts, StorageState& state) : opts_(opts), state_(s
 
   // A packet of max_caplen always fits an empty buffer together with its padding.
   max_caplen_ = std::min<uint64_t>(65535, opts_.block_bytes - kEpbOverhead - kPageBytes - 16);
-  meta_per_buffer_ = opts_.block_bytes / kEpbOverhead;
   const size_t nbuf = size_t{opts_.buffers} * kStreams;
   memory_ = static_cast<uint8_t*>(opts_.alloc(nbuf * opts_.block_bytes, kPageBytes));
   if (memory_ == nullptr) throw std::runtime_error("storage: cannot allocate write buffers");
   std::memset(memory_, 0, nbuf * opts_.block_bytes);
-  const size_t ndesc = descriptors(opts_.buffers);
-  meta_.resize(ndesc * kStreams * meta_per_buffer_);
+  const size_t ndesc = descriptors(opts_);
 
   const int rc = io_uring_queue_init(ring_entries(opts_.queue_depth) * 2, &ring_, 0);
   if (rc < 0)
@@ -117,10 +128,8 @@ Writer::Writer(const Options& opts, StorageState& state) : opts_(opts), state_(s
     w.st->durable_sequence.store(w.next_sequence);
     w.bufs.resize(ndesc);
     w.fifo.resize(ndesc);
-    for (size_t i = 0; i < ndesc; ++i) {
-      w.bufs[i].meta = &meta_[(s * ndesc + i) * meta_per_buffer_];
-      w.free_list.push_back(static_cast<uint32_t>(ndesc - 1 - i));
-    }
+    for (size_t i = 0; i < ndesc; ++i) w.free_list.push_back(static_cast<uint32_t>(ndesc - 1 - i));
+    if (w.enabled) w.meta.resize(opts_.pending_records);
     w.blocks.resize(opts_.buffers);
     for (uint32_t i = 0; i < opts_.buffers; ++i) {
       const size_t g = s * opts_.buffers + i;
@@ -159,6 +168,7 @@ Writer::Append Writer::append_packet(const PacketIn& p, uint64_t now) {
   assert(w.enabled);
   const uint32_t caplen = static_cast<uint32_t>(std::min<uint64_t>(p.len, max_caplen_));
   const uint32_t need = epb_bytes(caplen);
+  if (meta_full(w)) return Append::no_room;  // settles as writes become durable
   if (!prepare_room(w, need, now)) {
     if (!w.dropping) return Append::no_room;
     drop_record(w, p.class_id, reason_of(hk_->create_errno(w.kind)));
@@ -170,8 +180,8 @@ Writer::Append Writer::append_packet(const PacketIn& p, uint64_t now) {
   p.copy(p.packet, dst, caplen);
   epb_finish(block, caplen, p.outbound, w.next_sequence);
   if (b.records == 0) b.first_ns = now;
-  assert(b.records < meta_per_buffer_);
-  b.meta[b.records++] = {p.start_ns, p.class_id};
+  meta_at(w, w.meta_tail++) = {p.start_ns, p.class_id};
+  ++b.records;
   b.used += need;
   ++w.segs[w.current].records;
   ++w.next_sequence;
@@ -184,6 +194,7 @@ Writer::Append Writer::append_packet(const PacketIn& p, uint64_t now) {
 Writer::Append Writer::append_record(const CanonicalRecord& r, uint64_t start_ns, uint64_t now) {
   StreamW& w = streams_[static_cast<size_t>(Stream::canonical)];
   assert(w.enabled);
+  if (meta_full(w)) return Append::no_room;
   if (!prepare_room(w, sizeof(CanonicalRecord), now)) {
     if (!w.dropping) return Append::no_room;
     drop_record(w, kNoClass, reason_of(hk_->create_errno(w.kind)));
@@ -197,7 +208,8 @@ Writer::Append Writer::append_record(const CanonicalRecord& r, uint64_t start_ns
       sizeof r);
   ++b.page_records;
   if (b.records == 0) b.first_ns = now;
-  b.meta[b.records++] = {start_ns, kNoClass};
+  meta_at(w, w.meta_tail++) = {start_ns, kNoClass};
+  ++b.records;
   ++w.segs[w.current].records;
   ++w.next_sequence;
   w.backlog_bytes += sizeof r;
@@ -336,6 +348,7 @@ bool Writer::take_buffer(StreamW& w, uint64_t now) {
   b.reg_index = w.blocks[static_cast<size_t>(b.block)].reg_index;
   b.durable_ns = 0;
   b.used = b.len = b.records = 0;
+  b.meta_first = w.meta_tail;
   b.done = 0;
   b.retries = 0;
   b.first_sequence = w.next_sequence;
@@ -584,6 +597,7 @@ void Writer::fail_segment(StreamW& w, Segment& s, uint64_t offset, int err) {
 }
 
 void Writer::record_settled(StreamW& w, Buffer& b, bool ok, Unpersisted why, uint64_t now) {
+  assert(b.meta_first == w.meta_head && w.meta_tail - w.meta_head >= b.records);
   if (ok) {
     w.st->persisted.add(b.records);
     w.st->persisted_bytes.add(b.len);
@@ -592,7 +606,7 @@ void Writer::record_settled(StreamW& w, Buffer& b, bool ok, Unpersisted why, uin
     // can hold the watermark back: that wait is `watermark_latency`).
     const uint64_t durable = b.durable_ns ? b.durable_ns : now;
     for (uint32_t i = 0; i < b.records; ++i) {
-      const Meta& m = b.meta[i];
+      const Meta& m = meta_at(w, b.meta_first + i);
       if (m.start_ns != 0 && durable >= m.start_ns) {
         w.st->latency.record(durable - m.start_ns);
         w.st->watermark_latency.record(now - m.start_ns);
@@ -605,9 +619,12 @@ void Writer::record_settled(StreamW& w, Buffer& b, bool ok, Unpersisted why, uin
     if (!w.dropping) w.hazard_full = w.hazard_io = false;  // writing works again
   } else {
     w.st->unpersisted[static_cast<size_t>(why)].add(b.records);
-    for (uint32_t i = 0; i < b.records; ++i)
-      if (b.meta[i].class_id != kNoClass) state_.classes.unpersisted[b.meta[i].class_id].inc();
+    for (uint32_t i = 0; i < b.records; ++i) {
+      const Meta& m = meta_at(w, b.meta_first + i);
+      if (m.class_id != kNoClass) state_.classes.unpersisted[m.class_id].inc();
+    }
   }
+  w.meta_head += b.records;
   w.backlog_bytes -= std::min<uint64_t>(w.backlog_bytes, b.len);
 }
 

@@ -103,7 +103,7 @@ class Writer {
   // A write: its records' metadata and progress; settled in offset order.
   struct Buffer {
     uint8_t* data = nullptr;  // the block's memory while it holds one
-    Meta* meta = nullptr;
+    uint64_t meta_first = 0;  // its records' entries in the stream's meta ring
     uint32_t reg_index = 0;
     int32_t block = -1;
     uint32_t used = 0;
@@ -151,6 +151,11 @@ class Writer {
     std::vector<Block> blocks;
     std::vector<uint32_t> free_blocks;
     std::vector<uint32_t> fifo;  // submitted buffers in offset order
+    // Receive time and class of every record appended and not yet settled, in append order
+    // (which is settle order): a ring, so that descriptors waiting for a sync cost no memory
+    // per record they could hold.
+    std::vector<Meta> meta;
+    uint64_t meta_head = 0, meta_tail = 0;
     size_t fifo_head = 0, fifo_count = 0;
     Buffer* cur = nullptr;
     Segment segs[2];
@@ -184,6 +189,8 @@ class Writer {
   void publish(StreamW& w, uint64_t now);
   uint32_t reap(uint64_t now);
   io_uring_sqe* sqe();
+  bool meta_full(const StreamW& w) const { return w.meta_tail - w.meta_head == w.meta.size(); }
+  static Meta& meta_at(StreamW& w, uint64_t i) { return w.meta[i & (w.meta.size() - 1)]; }
   Buffer& fifo_at(StreamW& w, size_t i) {
     return w.bufs[w.fifo[(w.fifo_head + i) % w.fifo.size()]];
   }
@@ -199,10 +206,8 @@ class Writer {
   bool ring_ok_ = false;
   uint32_t pending_sqes_ = 0;
   uint8_t* memory_ = nullptr;
-  std::vector<Meta> meta_;
   StreamW streams_[kStreams];
   uint64_t max_caplen_ = 0;
-  uint32_t meta_per_buffer_ = 0;
   bool force_sync_ = false;
 };
 

@@ -404,6 +404,78 @@ TEST(ShortWrites, PastTheRetriesAreCountedUnpersistedAndWritingGoesOn) {
   fs::remove_all(dir);
 }
 
+// storage.pending_records: a record's receive time and class wait in a ring until it is durable;
+// a full ring holds appends back (no_room, as a full buffer pool does), it loses nothing, and
+// the ring wraps many times over a long round trip.
+TEST(PendingRecords, AFullRingHoldsAppendsBackLosesNothingAndWraps) {
+  {
+    const fs::path dir = test_dir("pending_full");
+    StorageState st;
+    {
+      Options o = small_options(dir);
+      o.block_bytes = 64 * 1024;  // 8 blocks hold ~3900 small packets: the ring fills first
+      o.segment_bytes = 4 << 20;
+      o.pending_records = 1024;
+      Writer writer(o, st);
+      std::vector<uint8_t> data(100, 0x22);
+      PacketIn in;
+      in.packet = data.data();
+      in.copy = copy_bytes;
+      in.len = 100;
+      in.class_id = 5;
+      for (int tries = 0;; ++tries) {  // wait for the first segment
+        const uint64_t now = now_ns();
+        in.ts_ns = in.start_ns = now;
+        if (writer.append_packet(in, now) == Writer::Append::stored) break;
+        ASSERT_LT(tries, 5000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      // No poll: nothing settles, so exactly pending_records are taken.
+      uint32_t stored = 1;
+      for (;;) {
+        const uint64_t now = now_ns();
+        const Writer::Append a = writer.append_packet(in, now);
+        ASSERT_NE(a, Writer::Append::dropped);
+        if (a == Writer::Append::no_room) break;
+        ++stored;
+      }
+      EXPECT_EQ(stored, 1024u);
+      const StreamState& raw = st.streams[0];
+      for (int i = 0; i < 10000 && raw.persisted.get() < 1024; ++i) {
+        writer.poll(now_ns());
+        writer.wait_completion(1'000'000);
+      }
+      EXPECT_EQ(raw.persisted.get(), 1024u);
+      EXPECT_EQ(st.classes.persisted[5].get(), 1024u) << "each record keeps its class";
+      EXPECT_EQ(raw.latency.snapshot().count, 1024u) << "and its receive time";
+      const uint64_t now = now_ns();
+      EXPECT_EQ(writer.append_packet(in, now), Writer::Append::stored) << "room again once durable";
+      writer.finish(now_ns);
+      EXPECT_EQ(raw.persisted.get(), 1025u);
+      EXPECT_EQ(raw.unpersisted_total(), 0u);
+    }
+    fs::remove_all(dir);
+  }
+  for (const SyncPolicy sync : {SyncPolicy::batch, SyncPolicy::interval}) {
+    const fs::path dir = test_dir("pending_wrap");
+    StorageState st;
+    Written w;
+    {
+      Options o = small_options(dir);
+      o.sync = sync;
+      o.pending_records = 1024;
+      Writer writer(o, st);
+      w = write_some(writer, st, 6000, 9000, 11);
+    }
+    EXPECT_EQ(st.streams[0].persisted.get(), 6000u);
+    EXPECT_EQ(st.streams[1].persisted.get(), 9000u);
+    EXPECT_EQ(st.streams[0].latency.snapshot().count, 6000u);
+    EXPECT_EQ(st.classes.persisted[3].get(), 6000u);
+    expect_store_matches(dir, w);
+    fs::remove_all(dir);
+  }
+}
+
 // storage.flush_age_us: a partial buffer is written at once while the stream is idle; while a
 // write is in flight it waits (until full or flush_age old); 0 writes whenever a slot is free.
 TEST(AdaptiveFlush, IdleWritesAtOnceBusyWaitsZeroAgeNeverWaits) {
