@@ -44,6 +44,11 @@ echo "file system: $(findmnt -n -o SOURCE,FSTYPE -T "$DIR"), bs ${BS_KIB} KiB, q
 echo "writer: sync $SYNC, flush_age_us $FLUSH_AGE_US, sync_interval_us $SYNC_INTERVAL_US"
 
 FIO_FILE="$DIR/fio.dat"
+# Each run deletes gigabytes; with online discard (mount -o discard) the device trims them in the
+# background, and the next run, fio or writer, would meet those trims as stalls of 100 ms and
+# more. Every run starts after the file system has committed and the device has had a pause.
+SETTLE_S=${SETTLE_S:-2}
+settle() { sync -f "$DIR"; sleep "$SETTLE_S"; }
 fio_run() {  # extra fio args...; prints "MBps p50_us p99_us p999_us"
   rm -f "$FIO_FILE"
   fallocate -l 4G "$FIO_FILE"  # preallocated like a segment: no layout pass
@@ -57,27 +62,31 @@ p = w["lat_ns"]["percentile"]
 print("%.1f %.1f %.1f %.1f" % (w["bw_bytes"] / 1e6, p["50.000000"] / 1e3, p["99.000000"] / 1e3,
                                p["99.900000"] / 1e3))'
   rm -f "$FIO_FILE"
+  settle
 }
-writer_run() {  # extra args...; prints "MBps p50_us p99_us p999_us watermark_p99_us writes_per_sync"
+writer_run() {  # extra args...; prints "MBps p50_us p99_us p999_us watermark_p99_us writes_per_sync
+                #   queue_p99_us io_p99_us io_max_us"
   "$BENCH" --dir "$DIR/store" --seconds "$SECS" --block-kib "$BS_KIB" --queue-depth "$QD" \
       --packet-bytes "$PACKET_BYTES" --sync "$SYNC" --flush-age-us "$FLUSH_AGE_US" \
       --sync-interval-us "$SYNC_INTERVAL_US" "$@" |
     python3 -c '
 import json, sys
 j = json.loads(sys.stdin.read())
-print("%.1f %.1f %.1f %.1f %.1f %d" % (j["write_mbps"], j["lat_p50_us"], j["lat_p99_us"],
-                                       j["lat_p999_us"], j["wm_p99_us"],
-                                       round(j["writes"] / j["syncs"]) if j["syncs"] else 0))'
+print("%.1f %.1f %.1f %.1f %.1f %d %.1f %.1f %.1f" % (
+    j["write_mbps"], j["lat_p50_us"], j["lat_p99_us"], j["lat_p999_us"], j["wm_p99_us"],
+    round(j["writes"] / j["syncs"]) if j["syncs"] else 0, j["queue_p99_us"], j["io_p99_us"],
+    j["io_max_us"]))'
+  settle  # the bench removed its store
 }
 median() { python3 -c 'import sys, statistics; print("%.1f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 echo "== throughput (MB/s written)"
 fio_bw=(); wr_bw=(); same_bw=()
 for r in $(seq "$ROUNDS"); do
-  read -r bw _ _ _ < <(fio_run); fio_bw+=("$bw")
-  read -r wbw _ _ _ _ per_sync < <(writer_run --mode throughput); wr_bw+=("$wbw")
+  read -r bw _ _ _ <<<"$(fio_run)"; fio_bw+=("$bw")
+  read -r wbw _ _ _ _ per_sync _ <<<"$(writer_run --mode throughput)"; wr_bw+=("$wbw")
   if [ "$SYNC" = batch ]; then same="--sync=dsync"; else same="--fdatasync=$(( per_sync > 0 ? per_sync : 1 ))"; fi
-  read -r sbw _ _ _ < <(fio_run "$same"); same_bw+=("$sbw")
+  read -r sbw _ _ _ <<<"$(fio_run "$same")"; same_bw+=("$sbw")
   echo "round $r: fio $bw, writer $wbw, fio at the writer's durability ($same) $sbw"
 done
 FIO_BW=$(median "${fio_bw[@]}"); WR_BW=$(median "${wr_bw[@]}"); SAME_BW=$(median "${same_bw[@]}")
@@ -88,10 +97,10 @@ RATE=$(python3 -c "print(int($WR_BW / 2))")
 echo "== receive-to-durable latency at 50% of the writer's throughput ($RATE MB/s) vs fio --sync=dsync"
 fio_p=(); wr_p=()
 for r in $(seq "$ROUNDS"); do
-  read -r fbw f50 f99 f999 < <(fio_run --sync=dsync)
-  read -r _ w50 w99 w999 wm99 _ < <(writer_run --mode latency --rate-mbps "$RATE")
+  read -r fbw f50 f99 f999 <<<"$(fio_run --sync=dsync)"
+  read -r _ w50 w99 w999 wm99 _ q99 io99 iomax <<<"$(writer_run --mode latency --rate-mbps "$RATE")"
   fio_p+=("$f99"); wr_p+=("$w99")
-  echo "round $r: fio dsync (${fbw} MB/s, full qd) p50/p99/p99.9 ${f50}/${f99}/${f999} us; writer p50/p99/p99.9 ${w50}/${w99}/${w999} us (watermark p99 ${wm99} us)"
+  echo "round $r: fio dsync (${fbw} MB/s, full qd) p50/p99/p99.9 ${f50}/${f99}/${f999} us; writer p50/p99/p99.9 ${w50}/${w99}/${w999} us (watermark p99 ${wm99}, in the writer before its write p99 ${q99}, write/sync p99 ${io99} max ${iomax} us)"
 done
 FIO_P99=$(median "${fio_p[@]}"); WR_P99=$(median "${wr_p[@]}")
 echo "median p99: fio $FIO_P99 us, writer $WR_P99 us, ratio $(python3 -c "print('%.2f' % ($WR_P99 / $FIO_P99))") (goal <= 1.20)"
