@@ -317,9 +317,10 @@ void ControlPlane::handle_commands(uint64_t now_ns) {
   }
 }
 
-void ControlPlane::complete_pending(uint64_t now_ns) {
+// `persisted`: the version settle() saw in this tick. Reading the persister again here could
+// see a write that completed since, and answer "applied" with the state from before it.
+void ControlPlane::complete_pending(uint64_t now_ns, uint64_t persisted) {
   if (!parked_.active) return;
-  const uint64_t persisted = persister_ ? persister_->persisted_version() : UINT64_MAX;
   const bool failed = parked_.wait_version && controller_.relax_failed(parked_.wait_version);
   if (!failed && parked_.wait_version && persisted < parked_.wait_version) return;
   OutcomeMsg out;
@@ -433,7 +434,7 @@ void ControlPlane::on_tick(uint64_t now_tsc) {
   publish_word();
   forward_events();
   publish_status(now_ns, s);
-  complete_pending(now_ns);
+  complete_pending(now_ns, persisted);
 }
 
 ControlStatus ControlPlane::status() const {

@@ -126,7 +126,7 @@ class ControlPlane final : public ControlHooks {
  private:
   Sample measure(uint64_t now_tsc, uint64_t now_ns);
   void handle_commands(uint64_t now_ns);
-  void complete_pending(uint64_t now_ns);
+  void complete_pending(uint64_t now_ns, uint64_t persisted);
   void publish_word();
   void forward_events();
   void publish_status(uint64_t now_ns, const Sample& s);
