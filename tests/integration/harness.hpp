@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -152,6 +153,29 @@ class Background {
 
 // A test with its own directory (kept when the test fails, for its logs) and the default
 // profile at hand.
+// A DPDK primary run without --in-memory (dev-memif.yaml, so that dpdk-dumpcap can attach)
+// leaves its hugepage files and runtime directory behind at exit; a later run with the same
+// prefix would reclaim them, but tests use a prefix per process, so the files would hold the
+// host's hugepages (all of them, for dev-memif's 1 GiB) until a later test found none free and
+// fell back to --no-huge. Call once the primary with `file_prefix` has exited; a file some
+// process still maps (DPDK holds a shared flock on each) is left alone.
+inline void release_hugepages_of(const std::string& file_prefix) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/dev/hugepages", ec)) {
+    if (e.path().filename().string().rfind(file_prefix + "map_", 0) != 0) continue;
+    const int fd = ::open(e.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) fs::remove(e.path(), ec);
+    ::close(fd);
+  }
+  fs::remove_all(fs::path("/var/run/dpdk") / file_prefix, ec);
+}
+// release_hugepages_of() at the end of a scope: declare it before the process it cleans up after.
+struct HugepagesReleasedAtExit {
+  std::string file_prefix;
+  ~HugepagesReleasedAtExit() { release_hugepages_of(file_prefix); }
+};
+
 class ProcessTest : public ::testing::Test {
  protected:
   explicit ProcessTest(const char* prefix) : prefix_(prefix) {}

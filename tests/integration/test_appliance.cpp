@@ -254,11 +254,13 @@ TEST_F(Appliance, LiveMemifLinkCountsExactlyWhatThePeerSent) {
   // mid-traffic).
   const fs::path sock = dir / "memif.sock";
   const fs::path memif_profile = fs::path(env("SY_SOURCE_ROOT")) / "conf/profiles/dev-memif.yaml";
-  Background sy({env("SWITCHYARD_BIN"), "--config", memif_profile.string(), "--set",
-                 "ports.memif0.args.socket=" + sock.string(), "--set",
-                 "eal.file_prefix=sy_it_memif_" + std::to_string(getpid()), "--summary-json",
-                 (dir / "summary.json").string()},
-                dir / "switchyard.log");
+  const std::string file_prefix = "sy_it_memif_" + std::to_string(getpid());
+  HugepagesReleasedAtExit release{file_prefix};  // before the appliance: runs after it stops
+  Background sy(
+      {env("SWITCHYARD_BIN"), "--config", memif_profile.string(), "--set",
+       "ports.memif0.args.socket=" + sock.string(), "--set", "eal.file_prefix=" + file_prefix,
+       "--summary-json", (dir / "summary.json").string()},
+      dir / "switchyard.log");
   for (int i = 0; i < 200 && !fs::exists(sock); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_TRUE(fs::exists(sock)) << "the appliance did not create its memif socket";

@@ -60,14 +60,10 @@ class Observe : public ProcessTest {
  protected:
   Observe() : ProcessTest("sy_tel_") {}
   void TearDown() override {
-    // A primary without --in-memory leaves its hugepage files and runtime directory behind.
-    for (const auto& e : fs::directory_iterator("/dev/hugepages", ec_))
-      if (e.path().filename().string().rfind(prefix + "map_", 0) == 0) fs::remove(e.path(), ec_);
-    fs::remove_all(fs::path("/var/run/dpdk") / prefix, ec_);
+    release_hugepages_of(prefix);  // a primary without --in-memory leaves them behind
     ProcessTest::TearDown();
   }
   std::string prefix = "sy_tel_" + std::to_string(getpid());
-  std::error_code ec_;
 };
 
 // A loopback OTLP collector, so the exporter runs and /switchyard/otlp and /budgets have data.
@@ -90,7 +86,8 @@ struct Sink {
 TEST_F(Observe, TelemetryCommandsAnswerAndDumpcapCapturesLive) {
   Sink sink;
   // The bundled capture replayed in a loop (infinite_rx needs a pool that holds all of it), so
-  // there is live traffic for the whole test.
+  // there is live traffic for the whole test. dpdk-dumpcap attaches only to a primary with
+  // hugepages: `hugepages: on` fails loudly where `auto` would fall back to --no-huge.
   Background app(
       {env("SWITCHYARD_BIN"),
        "--config",
@@ -99,6 +96,8 @@ TEST_F(Observe, TelemetryCommandsAnswerAndDumpcapCapturesLive) {
        "eal.file_prefix=" + prefix,
        "--set",
        "eal.in_memory=false",
+       "--set",
+       "eal.hugepages=on",
        "--set",
        "run.mode=live",
        "--set",

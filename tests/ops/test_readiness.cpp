@@ -280,11 +280,12 @@ TEST_F(Readiness, ReadyThenWatchdogWhileAliveThenStoppingOnSigtermAndExitZero) {
 TEST_F(Readiness, ReadyWaitsForTheLinkOfAMemifPortUntilItsPeerConnects) {
   const fs::path sock = dir / "memif.sock";
   NotifyListener manager(socket_path());
+  const std::string file_prefix = "sy_ops_memif_" + std::to_string(getpid());
+  HugepagesReleasedAtExit release{file_prefix};  // before the appliance: runs after it stops
   Service sy({env("SWITCHYARD_BIN"), "--config",
               (fs::path(env("SY_SOURCE_ROOT")) / "conf/profiles/dev-memif.yaml").string(), "--set",
               "ports.memif0.args.socket=" + sock.string(), "--set",
-              "eal.file_prefix=sy_ops_memif_" + std::to_string(getpid()), "--summary-json",
-              (dir / "summary.json").string()},
+              "eal.file_prefix=" + file_prefix, "--summary-json", (dir / "summary.json").string()},
              dir / "switchyard.log", socket_path(), 200'000);
   ASSERT_TRUE(manager.wait_for("STATUS=starting: waiting for the link of port memif0", 60s))
       << manager.dump() << slurp(dir / "switchyard.log");
