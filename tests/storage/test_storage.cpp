@@ -55,6 +55,27 @@ std::vector<uint8_t> make_packet(std::mt19937_64& rng, uint32_t len) {
   return p;
 }
 
+// A packet of `data` for the writer.
+PacketIn packet_of(const std::vector<uint8_t>& data, uint16_t class_id = kNoClass) {
+  PacketIn in;
+  in.packet = data.data();
+  in.copy = copy_bytes;
+  in.len = static_cast<uint32_t>(data.size());
+  in.class_id = class_id;
+  return in;
+}
+
+// Appends `in` (stamped now) once the housekeeper has the first segment ready.
+void append_once_ready(Writer& writer, PacketIn& in) {
+  for (int tries = 0;; ++tries) {
+    const uint64_t now = now_ns();
+    in.ts_ns = in.start_ns = now;
+    if (writer.append_packet(in, now) == Writer::Append::stored) return;
+    ASSERT_LT(tries, 5000);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 struct TsharkCount {
   uint64_t packets = 0;
   std::string errors;  // what tshark printed on stderr, its note about running as root aside
@@ -358,12 +379,8 @@ TEST(ShortWrites, PastTheRetriesAreCountedUnpersistedAndWritingGoesOn) {
     o.stream_enabled[1] = false;
     o.test_short_writes = 4;  // the first write is short 4 times: one more than its retries
     Writer writer(o, st);
-    std::vector<uint8_t> data(1000, 0x3c);
-    PacketIn in;
-    in.packet = data.data();
-    in.copy = copy_bytes;
-    in.len = 1000;
-    in.class_id = 2;
+    const std::vector<uint8_t> data(1000, 0x3c);
+    PacketIn in = packet_of(data, 2);
     uint64_t stored = 0;
     // Fill the first buffers before the first poll, so the first write is a whole block.
     for (int tries = 0; stored < 2000; ++tries) {
@@ -417,19 +434,9 @@ TEST(PendingRecords, AFullRingHoldsAppendsBackLosesNothingAndWraps) {
       o.segment_bytes = 4 << 20;
       o.pending_records = 1024;
       Writer writer(o, st);
-      std::vector<uint8_t> data(100, 0x22);
-      PacketIn in;
-      in.packet = data.data();
-      in.copy = copy_bytes;
-      in.len = 100;
-      in.class_id = 5;
-      for (int tries = 0;; ++tries) {  // wait for the first segment
-        const uint64_t now = now_ns();
-        in.ts_ns = in.start_ns = now;
-        if (writer.append_packet(in, now) == Writer::Append::stored) break;
-        ASSERT_LT(tries, 5000);
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
+      const std::vector<uint8_t> data(100, 0x22);
+      PacketIn in = packet_of(data, 5);
+      ASSERT_NO_FATAL_FAILURE(append_once_ready(writer, in));
       // No poll: nothing settles, so exactly pending_records are taken.
       uint32_t stored = 1;
       for (;;) {
@@ -486,19 +493,10 @@ TEST(AdaptiveFlush, IdleWritesAtOnceBusyWaitsZeroAgeNeverWaits) {
       Options o = small_options(dir);
       o.flush_age_ns = age;
       Writer writer(o, st);
-      std::vector<uint8_t> data(100, 0x11);
-      PacketIn in;
-      in.packet = data.data();
-      in.copy = copy_bytes;
-      in.len = 100;
+      const std::vector<uint8_t> data(100, 0x11);
+      PacketIn in = packet_of(data);
       const StreamState& raw = st.streams[0];
-      for (int tries = 0;; ++tries) {  // wait for the first segment
-        const uint64_t now = now_ns();
-        in.ts_ns = in.start_ns = now;
-        if (writer.append_packet(in, now) == Writer::Append::stored) break;
-        ASSERT_LT(tries, 5000);
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
+      ASSERT_NO_FATAL_FAILURE(append_once_ready(writer, in));
       writer.poll(now_ns());
       EXPECT_EQ(raw.writes.get(), 1u) << "an idle stream writes a partial buffer at once";
       const uint64_t now = now_ns();
