@@ -175,7 +175,8 @@ lost = f["orders"] - answered
 rc = x["router"]
 before_gate = s["classes"]["client1"]["dropped"]
 silent = f["sent"] - rc["orders_in"] - before_gate
-silent += rc["orders_in"] - rc["forwarded"] - rc["rejected"] - rc["ignored"]
+silent += (rc["orders_in"] - rc["forwarded"] - rc["rejected"] - rc["ignored"]
+           - rc["modify_refused"])
 drops = sum(c["dropped"] for c in s["classes"].values()) + sum(
     t["drops"].get("tx_full", 0) for t in s["tx_ports"].values())
 # offered, sent/s, decided/s, decision p50 p99 p999, rx-to-tx p50 p99 p999, reject p99,

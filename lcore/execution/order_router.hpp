@@ -79,6 +79,7 @@ struct RouterConfig {
   X(forwarded_in_place, "of which sent in the client's own mbuf")                                \
   X(rejected, "orders answered with OUCH Rejected (FAIL or UNKNOWN)")                            \
   X(ignored, "orders neither forwarded nor answered (used token, order not open)")               \
+  X(modify_refused, "Modify Orders the gate refused (neither forwarded nor answered)")           \
   X(venue_down, "orders rejected because the venue session was not up")                          \
   X(no_buffer, "outgoing datagrams that found no buffer (counted by the sink too)")              \
   X(venue_messages, "OUCH venue messages decoded")                                               \

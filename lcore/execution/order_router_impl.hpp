@@ -16,6 +16,8 @@ namespace detail {
 
 inline risk::Side side_of(uint8_t ouch_side) {
   switch (ouch_side) {
+    case 'B':
+      return risk::Side::buy;
     case 'S':
       return risk::Side::sell;
     case 'T':
@@ -23,7 +25,7 @@ inline risk::Side side_of(uint8_t ouch_side) {
     case 'E':
       return risk::Side::short_exempt;
     default:
-      return risk::Side::buy;
+      return risk::Side::invalid;
   }
 }
 
@@ -37,6 +39,12 @@ inline risk::OrderToken token_of(const proto::OuchToken& t) {
   risk::OrderToken r;
   std::memcpy(r.data(), t.data(), r.size());
   return r;
+}
+
+// OUCH answers a refused Enter or Replace with Rejected; it has no refusal of a Cancel or
+// Modify, whose token names an order that stays live.
+inline bool answers_with_rejected(risk::IntentKind k) {
+  return k == risk::IntentKind::new_order || k == risk::IntentKind::replace;
 }
 
 // OUCH client messages carry their first token right after the type letter; Replace carries
@@ -211,14 +219,10 @@ void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* m
       reject_token = m.replace_order.replacement_token;
       break;
     }
-    case proto::OuchClientType::cancel_order:
-    case proto::OuchClientType::modify_order: {
-      // A Modify only re-marks the side (S/T/E) or lowers the size: the gate treats it like a
-      // cancel to a new size, which is never blocked by a limit.
-      const bool cancel = m.type == proto::OuchClientType::cancel_order;
+    case proto::OuchClientType::cancel_order: {
       in.kind = risk::IntentKind::cancel;
-      in.token = detail::token_of(cancel ? m.cancel_order.token : m.modify_order.token);
-      in.shares = cancel ? m.cancel_order.shares : m.modify_order.shares;
+      in.token = detail::token_of(m.cancel_order.token);
+      in.shares = m.cancel_order.shares;
       const uint32_t slot = ledger.find(client, in.token);
       if (slot != risk::kNoSlot) {
         in.symbol = ledger.order(slot).symbol;
@@ -227,6 +231,13 @@ void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* m
       }
       break;
     }
+    case proto::OuchClientType::modify_order:
+      // The gate takes symbol, price and the current side from the order itself.
+      in.kind = risk::IntentKind::modify;
+      in.token = detail::token_of(m.modify_order.token);
+      in.shares = m.modify_order.shares;
+      in.side = detail::side_of(m.modify_order.side);
+      break;
   }
 
   // Nothing reaches a venue that is not logged in, or whose replay has not caught up (orders
@@ -235,7 +246,7 @@ void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* m
   if (!venue_ready()) {
     count(venue_.state() == session::ClientState::active ? RouterCounter::replay_rejected
                                                          : RouterCounter::venue_down);
-    if (in.kind != risk::IntentKind::cancel)
+    if (detail::answers_with_rejected(in.kind))
       reject(now_ns, client, reject_token, 'O', rx_tsc, sink);
     return;
   }
@@ -268,8 +279,9 @@ void OrderRouter::on_client_message(uint64_t now_ns, uint16_t client, uint8_t* m
     }
     case risk::Decision::fail:
     case risk::Decision::unknown:
-      if (in.kind == risk::IntentKind::cancel) {
-        count(RouterCounter::ignored);  // cancels are never answered with Rejected
+      if (!detail::answers_with_rejected(in.kind)) {
+        count(in.kind == risk::IntentKind::modify ? RouterCounter::modify_refused
+                                                  : RouterCounter::ignored);
         return;
       }
       reject(now_ns, client, reject_token, r.reject_reason, rx_tsc, sink);
@@ -446,8 +458,8 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
       ev.price = m.price_correction.new_execution_price;
       ev.match = m.price_correction.match_number;
       break;
-    // Relayed, not booked: priority updates, cancel pending/reject and modifies change no
-    // position or exposure.
+    // Relayed, not booked: priority updates and cancel pending/reject change no position or
+    // exposure.
     case proto::OuchHostType::cancel_pending:
       token = &m.cancel_pending.token;
       ledger_event = false;
@@ -462,7 +474,9 @@ void OrderRouter::on_venue_message(uint64_t now_ns, const uint8_t* msg, size_t l
       break;
     case proto::OuchHostType::order_modified:
       token = &m.order_modified.token;
-      ledger_event = false;
+      ev.kind = risk::VenueEvent::Kind::modified;
+      ev.side = detail::side_of(m.order_modified.side);
+      ev.shares = m.order_modified.shares;
       break;
     case proto::OuchHostType::system_event:
       return;  // handled above
@@ -573,6 +587,15 @@ void OrderRouter::on_orphan_event(uint64_t now_ns, const risk::VenueEvent& ev,
     case risk::VenueEvent::Kind::rejected:
       closed = orphans_.close(*o);
       break;
+    case risk::VenueEvent::Kind::modified:
+      if (!o->open) return;
+      if (ev.shares == 0) {
+        closed = orphans_.close(*o);
+        break;
+      }
+      o->remaining = ev.shares;
+      o->side = ev.side;
+      return;
     case risk::VenueEvent::Kind::broken:
     case risk::VenueEvent::Kind::trade_corrected:
     case risk::VenueEvent::Kind::price_corrected:

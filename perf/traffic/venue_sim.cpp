@@ -350,8 +350,8 @@ void VenueSim::replace(uint64_t now_ns, const proto::ReplaceOrder& m,
 void VenueSim::modify(uint64_t now_ns, const proto::ModifyOrder& m,
                       std::vector<session::TxDatagram>& out) {
   Order* o = find(m.token);
-  const bool side_ok = m.side == 'B' || is_sell(m.side);
-  if (o == nullptr || !o->live || m.shares == 0 || !side_ok) {
+  if (o == nullptr || !o->live || m.shares == 0 ||
+      !(m.side == o->side || (is_sell(m.side) && is_sell(o->side)))) {
     ++counts_.ignored;
     return;
   }

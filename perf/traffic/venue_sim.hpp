@@ -16,8 +16,9 @@
 //    ignored, as OUCH ignores redundant cancels.
 //  - Replace Order: on a resting order with an unused replacement token, Replaced (new token,
 //    shares, price, same stock and side), then the crossing rule again. Otherwise ignored.
-//  - Modify Order: on a resting order, Order Modified with the new side and shares (0 shares or
-//    a side outside B/S/T/E is ignored).
+//  - Modify Order: on a resting order, Order Modified with the new side and shares (a resting
+//    order has no executions, so the shares liable are the shares open). 0 shares, or a side
+//    change other than among S, T and E, is ignored (OUCH).
 // On demand (a test or an operator, not a client message), the venue breaks or corrects one of
 // its last max_orders executions by match number: Broken Trade, Trade Correction or Price
 // Correction, sequenced like the rest.

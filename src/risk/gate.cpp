@@ -57,6 +57,11 @@ __extension__ typedef unsigned __int128 u128;  // 64x64 -> 128-bit products for 
 inline constexpr uint32_t kMaxOrderShares = 999'999;       // OUCH 4.2 Shares
 inline constexpr uint32_t kMaxOrderPrice = 1'999'999'900;  // OUCH 4.2: $199,999.9900
 
+// OUCH Modify Order: only S, T and E change into each other.
+bool side_change_ok(Side from, Side to) {
+  return to == from || (!is_buy(from) && !is_buy(to) && to != Side::invalid);
+}
+
 }  // namespace
 
 Gate::Gate(PolicyExchange& policies, const GateConfig& config)
@@ -146,23 +151,70 @@ GateResult Gate::decide(const OrderIntent& in, const MarketView& market, SafetyV
     return finish();
   }
 
-  // --- new orders and replaces ---------------------------------------------------------------
-  run(Check::token_unique);
-  if (ledger_.find(in.session, in.token) != kNoSlot) {
-    failed(Check::token_unique, Decision::ignore, 1, 0);
-    return finish();
-  }
-  if (ledger_.orders_full()) {
-    failed(Check::token_unique, Decision::fail, ledger_.order_count(), ledger_.order_limit());
-    return finish();
-  }
-  consume_on_reject = true;
-
   uint64_t symbol = in.symbol;
   uint16_t locate = in.locate;
   Side side = in.side;
   uint8_t account = in.account;
+  uint32_t price = in.price;
   uint32_t existing = kNoSlot;
+
+  if (in.kind == IntentKind::modify) {
+    // --- modifies: a smaller size or a re-marked sell side takes no risk, so it goes like a
+    // cancel (no limit, only EMERGENCY_STOP stops it); a larger size is new risk and runs
+    // every check below, as an order of the new size at the order's price would. ------------
+    run(Check::order_known);
+    existing = ledger_.find(in.session, in.token);
+    const OrderState st = existing == kNoSlot ? OrderState::empty : ledger_.order(existing).state;
+    const bool open = st == OrderState::pending_new || st == OrderState::live;
+    if (!open || ledger_.order(existing).link != kNoSlot) {  // one change at a time, as replace
+      failed(Check::order_known, Decision::ignore, static_cast<uint64_t>(st), 0);
+      return finish();
+    }
+    const OrderEntry& o = ledger_.order(existing);
+    symbol = o.symbol;
+    locate = o.locate;
+    side = o.side;
+    account = o.account;
+    price = o.price;
+    r.symbol = symbol;
+    r.locate = locate;
+    r.price = price;
+    r.notional = uint64_t{in.shares} * price;
+    uint64_t add_shares = 0, add_notional = 0;
+    ledger_.replace_delta(existing, in.shares, price, add_shares, add_notional);
+    if (add_shares == 0) {
+      run(Check::safety_mode);
+      if (safety.mode == SafetyMode::emergency_stop) {
+        failed(Check::safety_mode, Decision::fail, r.safety_mode,
+               static_cast<uint64_t>(SafetyMode::safe));
+        return finish();
+      }
+      run(Check::order_fields);
+      if (!side_change_ok(o.side, in.side)) {
+        failed(Check::order_fields, Decision::fail, static_cast<uint64_t>(in.side),
+               static_cast<uint64_t>(o.side));
+        return finish();
+      }
+      if (in.shares == 0) {
+        failed(Check::order_fields, Decision::fail, in.shares, kMaxOrderShares);
+        return finish();
+      }
+      r.decision = static_cast<uint8_t>(Decision::pass);
+      return finish();
+    }
+  } else {
+    // --- new orders and replaces -------------------------------------------------------------
+    run(Check::token_unique);
+    if (ledger_.find(in.session, in.token) != kNoSlot) {
+      failed(Check::token_unique, Decision::ignore, 1, 0);
+      return finish();
+    }
+    if (ledger_.orders_full()) {
+      failed(Check::token_unique, Decision::fail, ledger_.order_count(), ledger_.order_limit());
+      return finish();
+    }
+    consume_on_reject = true;
+  }
   if (in.kind == IntentKind::replace) {
     // OUCH ignores a replace of an order that is not live; so do we. One replace at a time per
     // order: a second one would name a token the venue no longer holds when it arrives.
@@ -211,6 +263,16 @@ GateResult Gate::decide(const OrderIntent& in, const MarketView& market, SafetyV
 
   run(Check::order_fields);
   const uint32_t executed = existing != kNoSlot ? ledger_.order(existing).executed : 0;
+  if (in.kind == IntentKind::modify && !side_change_ok(side, in.side)) {
+    failed(Check::order_fields, Decision::fail, static_cast<uint64_t>(in.side),
+           static_cast<uint64_t>(side));
+    return finish();
+  }
+  if (side == Side::invalid) {
+    failed(Check::order_fields, Decision::fail, static_cast<uint64_t>(side),
+           static_cast<uint64_t>(Side::short_exempt));
+    return finish();
+  }
   if (in.shares == 0 || in.shares > kMaxOrderShares) {
     failed(Check::order_fields, Decision::fail, in.shares, kMaxOrderShares);
     return finish();
@@ -219,8 +281,8 @@ GateResult Gate::decide(const OrderIntent& in, const MarketView& market, SafetyV
     failed(Check::order_fields, Decision::fail, in.shares, uint64_t{executed} + 1);
     return finish();
   }
-  if (in.price == 0 || in.price > kMaxOrderPrice) {
-    failed(Check::order_fields, Decision::fail, in.price, kMaxOrderPrice);
+  if (price == 0 || price > kMaxOrderPrice) {
+    failed(Check::order_fields, Decision::fail, price, kMaxOrderPrice);
     return finish();
   }
 
@@ -272,7 +334,7 @@ GateResult Gate::decide(const OrderIntent& in, const MarketView& market, SafetyV
   run(Check::price_collar);
   {
     // |price - ref| / ref <= bps / 10000, in integers; seen is the distance rounded up.
-    const uint64_t diff = in.price > ref ? in.price - ref : ref - in.price;
+    const uint64_t diff = price > ref ? price - ref : ref - price;
     const uint64_t scaled = diff * 10'000;
     if (scaled > uint64_t{lim.price_collar_bps} * ref) {
       failed(Check::price_collar, Decision::fail, (scaled + ref - 1) / ref, lim.price_collar_bps);
@@ -288,12 +350,12 @@ GateResult Gate::decide(const OrderIntent& in, const MarketView& market, SafetyV
     return finish();
   }
 
-  // What this order adds to its position: all of it for a new order; for a replace, what the
-  // new size and price add over the order they replace (the ledger reserves the same).
+  // What this order adds to its position: all of it for a new order; for a replace or modify,
+  // what the new size and price add over the order they change (the ledger reserves the same).
   uint64_t add_shares = in.shares;
   uint64_t add_notional = r.notional;
   if (existing != kNoSlot)
-    ledger_.replace_delta(existing, in.shares, in.price, add_shares, add_notional);
+    ledger_.replace_delta(existing, in.shares, price, add_shares, add_notional);
   const uint32_t pslot = ledger_.find_position(account, symbol);
   Position none;
   if (pslot == kNoSlot && ledger_.positions_full()) {
@@ -350,10 +412,14 @@ GateResult Gate::decide(const OrderIntent& in, const MarketView& market, SafetyV
     b.tat_ns = start + interval;
   }
 
-  const uint32_t slot =
-      existing == kNoSlot ? ledger_.add_order(in) : ledger_.add_replace(in, existing);
-  assert(slot != kNoSlot);  // both tables were checked above
-  (void)slot;
+  if (in.kind == IntentKind::modify) {
+    ledger_.add_modify(existing, in.shares);
+  } else {
+    const uint32_t slot =
+        existing == kNoSlot ? ledger_.add_order(in) : ledger_.add_replace(in, existing);
+    assert(slot != kNoSlot);  // both tables were checked above
+    (void)slot;
+  }
   r.decision = static_cast<uint8_t>(Decision::pass);
   return finish();
 }

@@ -17,7 +17,8 @@
 //
 // Accounting. Each open order "reserves" shares on its side and notional (remaining x limit
 // price) in its position; a pending replacement reserves only what it would add over the
-// order it replaces (the pair is counted at max(old, new) until the venue answers). Per
+// order it replaces (the pair is counted at max(old, new) until the venue answers), and a
+// Modify the gate let through to a larger size reserves that size until Order Modified. Per
 // position: worst-case shares = max(|net + open_buy|, |net - open_sell|) (every open order on
 // one side executed); gross exposure = |net| x last execution price + open notional. Account
 // totals are sums of their positions' values, kept by applying each change's delta.
@@ -52,10 +53,12 @@ struct OrderEntry {
   uint64_t symbol = 0;
   uint64_t reserved_notional = 0;
   uint32_t reserved_shares = 0;
-  uint32_t remaining = 0;    // shares still open at the venue
-  uint32_t executed = 0;     // shares executed on this order and its replace chain
-  uint32_t chain_total = 0;  // pending_replace: OUCH Replace shares (whole chain)
-  uint32_t price = 0;        // limit price, Price(4)
+  uint32_t remaining = 0;     // shares still open at the venue
+  uint32_t executed = 0;      // shares executed on this order and its replace chain
+  uint32_t chain_total = 0;   // pending_replace: OUCH Replace shares (whole chain)
+  uint32_t modify_total = 0;  // a larger size passed in a Modify (whole chain, OUCH), until
+                              // the venue's Order Modified; 0 when none is pending
+  uint32_t price = 0;         // limit price, Price(4)
   uint32_t position = kNoSlot;
   uint32_t prev_open = kNoSlot;  // open list
   uint32_t next_open = kNoSlot;
@@ -124,15 +127,18 @@ struct VenueEvent {
     broken,           // Broken Trade: the execution `match` is void
     trade_corrected,  // Trade Correction: `match` now has `shares` at `price`
     price_corrected,  // Price Correction: `match` now has `price`
+    modified,         // Order Modified: `side` and `shares` open now
   };
   Kind kind = Kind::accepted;
   bool dead = false;  // accepted/replaced with OUCH order state D: closed at once
   uint16_t session = 0;
   OrderToken token{};     // the order (replaced: the new token)
   OrderToken previous{};  // replaced: the token it replaced
-  uint32_t shares = 0;    // accepted/replaced: open shares; executed: executed; canceled: decrement
+  // accepted/replaced/modified: open shares; executed: executed; canceled: decrement
+  uint32_t shares = 0;
   uint32_t price = 0;     // accepted/replaced: limit; executed: execution price
   uint64_t match = 0;     // executed and the corrections: the venue's match number
+  Side side = Side::buy;  // modified: the order's side now
 };
 
 enum class ApplyResult : uint8_t {
@@ -184,6 +190,9 @@ class Ledger {
   uint32_t add_order(const OrderIntent& in);
   // A replace the gate let through: the replacement token pending, linked to `existing`.
   uint32_t add_replace(const OrderIntent& in, uint32_t existing);
+  // A Modify the gate let through that raises an open order's size to `chain_total` shares
+  // (executed included): reserved at once, until the venue's Order Modified says what is open.
+  void add_modify(uint32_t slot, uint32_t chain_total);
   // A token that was answered with a Rejected: consumed, never open. False when full.
   bool consume_token(uint16_t session, const OrderToken& token);
 
@@ -197,8 +206,9 @@ class Ledger {
   // A break or correction of a carried execution (ev.token and ev.session are not used).
   ApplyResult correct_carried(const VenueEvent& ev) { return correct(kNoSlot, ev); }
 
-  // --- what a replace would add (the gate's limit checks use the same numbers) --------------
-  // Shares and notional a replacement of `existing` with (chain_total, price) would reserve.
+  // --- what a replace or modify would add (the gate's limit checks use the same numbers) ----
+  // Shares and notional that `existing` at (chain_total, price) would reserve over what it
+  // reserves now (a Modify keeps the order's price).
   void replace_delta(uint32_t existing, uint32_t chain_total, uint32_t price, uint64_t& shares,
                      uint64_t& notional) const;
   static uint64_t worst_shares(int64_t net, uint64_t open_buy, uint64_t open_sell);
@@ -262,6 +272,12 @@ class Ledger {
   void link_open(uint32_t slot);
   void unlink_open(uint32_t slot);
   void reserve(uint32_t slot, uint64_t shares, uint64_t notional);
+  // Reserves what an open order holds: its remaining shares, or a pending Modify's larger size.
+  void reserve_open(uint32_t slot);
+  static uint32_t held(const OrderEntry& e) {
+    const uint32_t modified = e.modify_total > e.executed ? e.modify_total - e.executed : 0;
+    return modified > e.remaining ? modified : e.remaining;
+  }
   void refresh(Position& p);
   void close(uint32_t slot);
   void rebalance_replacement(uint32_t existing);

@@ -1,7 +1,7 @@
 // What the pre-trade risk gate decides on: one client order action, protocol-neutral.
 //
-// The session layer decodes OUCH Enter/Replace/Cancel into an OrderIntent; the gate never sees
-// OUCH bytes. Tokens keep OUCH's 14-byte shape because the gate enforces their day-uniqueness,
+// The session layer decodes OUCH Enter/Replace/Cancel/Modify into an OrderIntent; the gate never
+// sees OUCH bytes. Tokens keep OUCH's 14-byte shape because the gate enforces their day-uniqueness,
 // and a symbol is the ITCH/OUCH 8-byte space-padded field read as one little-endian word (so a
 // lookup compares one integer).
 #pragma once
@@ -22,9 +22,10 @@ inline constexpr unsigned kMaxSessions = 256;
 
 using OrderToken = std::array<char, kTokenBytes>;
 
-enum class IntentKind : uint8_t { new_order = 0, replace = 1, cancel = 2 };
-// OUCH B, S, T, E. Everything but buy lowers the position.
-enum class Side : uint8_t { buy = 0, sell = 1, short_sell = 2, short_exempt = 3 };
+enum class IntentKind : uint8_t { new_order = 0, replace = 1, cancel = 2, modify = 3 };
+// OUCH B, S, T, E. Everything but buy lowers the position. `invalid`: any other letter (the
+// gate fails the order on order_fields).
+enum class Side : uint8_t { buy = 0, sell = 1, short_sell = 2, short_exempt = 3, invalid = 4 };
 
 const char* to_string(IntentKind k);
 const char* to_string(Side s);
@@ -62,13 +63,16 @@ struct OrderIntent {
   uint64_t symbol = 0;    // symbol_word() of the 8-byte stock field
   OrderToken token{};     // new/replace: the new token; cancel: the order's token
   OrderToken existing{};  // replace: the token of the live order; otherwise unused
-  uint32_t shares = 0;    // new/replace: order size (replace: whole chain, OUCH); cancel: new size
-  uint32_t price = 0;     // Price(4): 4 implied decimals
-  uint16_t session = 0;   // client session index, < kMaxSessions
-  uint16_t locate = 0;    // stock locate of the symbol (market data key), 0 = unknown
-  uint8_t account = 0;    // account index (bit of the account kill mask), < 64
+  // new: order size; replace, modify: shares liable over the whole chain, executed included
+  // (OUCH); cancel: the size to cancel down to
+  uint32_t shares = 0;
+  uint32_t price = 0;  // Price(4): 4 implied decimals
+
+  uint16_t session = 0;  // client session index, < kMaxSessions
+  uint16_t locate = 0;   // stock locate of the symbol (market data key), 0 = unknown
+  uint8_t account = 0;   // account index (bit of the account kill mask), < 64
   IntentKind kind = IntentKind::new_order;
-  Side side = Side::buy;
+  Side side = Side::buy;  // modify: the new side (only S, T and E may change into each other)
   uint8_t reserved = 0;
 };
 static_assert(sizeof(OrderIntent) == 64);

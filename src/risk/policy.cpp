@@ -45,6 +45,8 @@ const char* to_string(IntentKind k) {
       return "replace";
     case IntentKind::cancel:
       return "cancel";
+    case IntentKind::modify:
+      return "modify";
   }
   return "?";
 }
@@ -59,6 +61,8 @@ const char* to_string(Side s) {
       return "short";
     case Side::short_exempt:
       return "short_exempt";
+    case Side::invalid:
+      return "invalid";
   }
   return "?";
 }
@@ -103,9 +107,10 @@ std::vector<SchemaKey> build_schema() {
   k.push_back({"accounts[].max_position_shares", "integer", "10000", "shares", "0..1000000000",
                "Per instrument: largest absolute position if every open order executed "
                "(default for instruments[] entries)."});
-  k.push_back({"accounts[].max_gross_exposure_usd", "integer", "1000000", kDollars, kMoneyRange,
-               "Per instrument: the absolute position at its last execution price plus the notional of "
-               "open orders (default for instruments[] entries)."});
+  k.push_back(
+      {"accounts[].max_gross_exposure_usd", "integer", "1000000", kDollars, kMoneyRange,
+       "Per instrument: the absolute position at its last execution price plus the notional of "
+       "open orders (default for instruments[] entries)."});
   k.push_back({"accounts[].max_account_position_shares", "integer", "100000", "shares",
                "0..1000000000", "Sum over instruments of the per-instrument worst-case position."});
   k.push_back({"accounts[].max_account_gross_exposure_usd", "integer", "10000000", kDollars,

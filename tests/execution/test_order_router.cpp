@@ -368,6 +368,101 @@ TEST_F(RouterTest, CancelIsForwardedUnderTheVenueTokenEvenInSafeMode) {
   EXPECT_EQ(std::memcmp(fwd.token.data(), expect, risk::kTokenBytes), 0);
 }
 
+TEST_F(RouterTest, ModifyUpIsGatedModifyDownGoesEvenInSafeAndOrderModifiedIsBooked) {
+  market_.now_ns = now_;
+  bring_up();
+  proto::EnterOrder e = enter("SELL1", 100, 1'000'100);
+  e.side = 'S';
+  client_sends(ouch(e));
+  ASSERT_EQ(sink_.sent.size(), 1u);
+  proto::EnterOrder fwd{};
+  proto::OeError err{};
+  ASSERT_TRUE(
+      proto::decode(sink_.sent[0].bytes.data() + 3, sink_.sent[0].bytes.size() - 3, fwd, err));
+  proto::Accepted a{};
+  a.token = fwd.token;
+  a.side = 'S';
+  a.shares = 100;
+  a.stock = fwd.stock;
+  a.price = fwd.price;
+  a.order_state = 'L';
+  venue_sends({ouch(a)});
+  const risk::Ledger& ledger = router_.gate().ledger();
+  const uint32_t slot = ledger.find(0, risk::make_token("SELL1"));
+  const risk::Position& p = ledger.position(ledger.order(slot).position);
+  auto modify = [&](char side, uint32_t shares) {
+    proto::ModifyOrder m{};
+    m.token = proto::make_token("SELL1");
+    m.side = static_cast<uint8_t>(side);
+    m.shares = shares;
+    sink_.sent.clear();
+    client_sends(ouch(m));
+  };
+  auto venue_modified = [&](char side, uint32_t shares) {
+    proto::OrderModified om{};
+    om.token = fwd.token;
+    om.side = static_cast<uint8_t>(side);
+    om.shares = shares;
+    sink_.sent.clear();
+    venue_sends({ouch(om)});
+  };
+
+  // Above max_shares_per_order (1000) or to the other side: refused, nothing goes anywhere.
+  modify('S', 1001);
+  EXPECT_TRUE(sink_.sent.empty());
+  EXPECT_EQ(sink_.results.back().first_failed, static_cast<uint8_t>(risk::Check::max_shares));
+  modify('B', 50);
+  EXPECT_TRUE(sink_.sent.empty());
+  EXPECT_EQ(sink_.results.back().first_failed, static_cast<uint8_t>(risk::Check::order_fields));
+  EXPECT_EQ(router_.counter(RouterCounter::modify_refused), 2u);
+
+  // Up to 400: gated, forwarded under the venue token, reserved before the venue answers.
+  modify('T', 400);
+  ASSERT_EQ(sink_.sent.size(), 1u);
+  EXPECT_EQ(sink_.sent[0].target.kind, Target::Kind::venue);
+  proto::ModifyOrder mf{};
+  ASSERT_TRUE(
+      proto::decode(sink_.sent[0].bytes.data() + 3, sink_.sent[0].bytes.size() - 3, mf, err));
+  EXPECT_EQ(mf.token, fwd.token);
+  EXPECT_EQ(mf.shares, 400u);
+  EXPECT_EQ(p.open_sell_shares, 400u);
+  // The venue's Order Modified re-marks the side and sets what is open; the client hears it
+  // under its own token, and an execution of all 400 books in full.
+  venue_modified('T', 400);
+  ASSERT_EQ(sink_.sent.size(), 1u);
+  auto msgs = sequenced_messages(sink_.sent[0].bytes);
+  ASSERT_EQ(msgs.size(), 1u);
+  proto::OrderModified got{};
+  ASSERT_TRUE(proto::decode(msgs[0].data(), msgs[0].size(), got, err));
+  EXPECT_EQ(got.token, proto::make_token("SELL1"));
+  EXPECT_EQ(ledger.order(slot).side, risk::Side::short_sell);
+  EXPECT_EQ(ledger.order(slot).remaining, 400u);
+
+  // SAFE: down goes, up does not.
+  SafetyState st;
+  st.set(SafetyMode::safe, false);
+  router_.begin_burst(now_, st.word.load(), 0, sink_);
+  modify('T', 401);
+  EXPECT_TRUE(sink_.sent.empty());
+  EXPECT_EQ(sink_.results.back().first_failed, static_cast<uint8_t>(risk::Check::safety_mode));
+  modify('E', 300);
+  ASSERT_EQ(sink_.sent.size(), 1u);
+  EXPECT_EQ(sink_.sent[0].target.kind, Target::Kind::venue);
+  venue_modified('E', 300);
+  EXPECT_EQ(p.open_sell_shares, 300u);
+  proto::Executed x{};
+  x.token = fwd.token;
+  x.executed_shares = 300;
+  x.execution_price = 1'000'100;
+  x.liquidity_flag = 'A';
+  venue_sends({ouch(x)});
+  EXPECT_EQ(p.net_shares, -300);
+  EXPECT_EQ(p.open_sell_shares, 0u);
+  EXPECT_EQ(router_.counter(RouterCounter::ledger_overfill), 0u);
+  EXPECT_EQ(router_.counter(RouterCounter::modify_refused), 3u);
+  EXPECT_EQ(ledger.audit(), "");
+}
+
 TEST_F(RouterTest, EmergencyStopCancelsEveryOpenOrderAtTheVenue) {
   market_.now_ns = now_;
   bring_up();

@@ -222,7 +222,7 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
   EXPECT_EQ(rc["orders_in"],
             enters + truth["cancels"].get<uint64_t>() + truth["replaces"].get<uint64_t>());
   EXPECT_EQ(rc["forwarded"].get<uint64_t>() + rc["rejected"].get<uint64_t>() +
-                rc["ignored"].get<uint64_t>(),
+                rc["ignored"].get<uint64_t>() + rc["modify_refused"].get<uint64_t>(),
             rc["orders_in"].get<uint64_t>());
   EXPECT_EQ(rc["rejected"], breaching);
   EXPECT_EQ(rc["venue_unknown_token"], 0);

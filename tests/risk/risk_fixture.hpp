@@ -114,6 +114,18 @@ struct GateFixture {
     return in;
   }
 
+  // OUCH Modify Order: `shares` liable over the whole order, executed included; `side` new.
+  static OrderIntent modify(const std::string& token, uint32_t shares, Side side,
+                            uint16_t session = 0) {
+    OrderIntent in;
+    in.kind = IntentKind::modify;
+    in.token = make_token(token);
+    in.shares = shares;
+    in.side = side;
+    in.session = session;
+    return in;
+  }
+
   GateResult send(const OrderIntent& in) {
     gate.begin_burst();
     return gate.decide(in, market, safety, kill_mask, now);
@@ -126,6 +138,17 @@ struct GateFixture {
     ev.token = make_token(token);
     ev.shares = shares;
     ev.price = price;
+    ev.session = session;
+    return gate.apply(ev);
+  }
+
+  ApplyResult modified(const std::string& token, uint32_t open_shares, Side side,
+                       uint16_t session = 0) {
+    VenueEvent ev;
+    ev.kind = VenueEvent::Kind::modified;
+    ev.token = make_token(token);
+    ev.shares = open_shares;
+    ev.side = side;
     ev.session = session;
     return gate.apply(ev);
   }

@@ -1,5 +1,5 @@
 // One test per risk check at, just below and just above its limit; kill switches and safety
-// modes; cancels never blocked; market data not usable; tokens; replaces.
+// modes; cancels never blocked; market data not usable; tokens; replaces; modifies.
 
 #include <gtest/gtest.h>
 
@@ -444,6 +444,138 @@ TEST(GateReplace, ChecksTheNewSizeAndPriceAndCountsTheLargerOfTheTwo) {
   expect_fail(f.send(GateFixture::cancel("O1")), Check::order_known, 4, 0, Decision::ignore);
   expect_pass(f.send(GateFixture::cancel("O4")));
   EXPECT_EQ(f.gate.ledger().audit(), "");
+}
+
+// --- modifies ----------------------------------------------------------------------------------
+
+TEST(GateModify, SmallerSizeOrNewSellMarkGoesLikeACancel) {
+  GateFixture f(policy_yaml(
+      {{"max_shares_per_order", "50"}, {"order_rate_per_s", "1"}, {"order_burst", "1"}}));
+  expect_pass(f.send(GateFixture::order("S1", 40, k100, Side::sell)));
+  f.venue(VenueEvent::Kind::accepted, "S1", 40, k100);
+  // Every limit exhausted (rate bucket spent), market data unusable, killed, SAFE: a Modify that
+  // takes risk away still passes, as a cancel would.
+  f.market.samples[1].feed = FeedHealth::unknown;
+  f.kill_mask = ~uint64_t{0};
+  f.safety = {SafetyMode::safe, true};
+  const GateResult r = f.send(GateFixture::modify("S1", 30, Side::short_sell));
+  expect_pass(r);
+  EXPECT_EQ(r.kind, static_cast<uint8_t>(IntentKind::modify));
+  EXPECT_EQ(r.side, static_cast<uint8_t>(Side::short_sell));
+  EXPECT_EQ(r.symbol, symbol_word("AAPL"));  // from the order
+  EXPECT_EQ(r.price, k100);
+  EXPECT_EQ(r.checks_ran, bit(Check::session_valid) | bit(Check::order_known) |
+                              bit(Check::order_fields) | bit(Check::safety_mode));
+  expect_pass(f.send(GateFixture::modify("S1", 40, Side::short_exempt)));  // same size
+  // The ledger changes when the venue says so, not before.
+  const Ledger& l = f.gate.ledger();
+  const uint32_t slot = l.find(0, make_token("S1"));
+  EXPECT_EQ(l.order(slot).remaining, 40u);
+  EXPECT_EQ(f.modified("S1", 30, Side::short_sell), ApplyResult::applied);
+  EXPECT_EQ(l.order(slot).remaining, 30u);
+  EXPECT_EQ(l.order(slot).side, Side::short_sell);
+  EXPECT_EQ(l.position(l.find_position(0, symbol_word("AAPL"))).open_sell_shares, 30u);
+  // EMERGENCY_STOP stops it, as it stops a cancel.
+  f.safety.mode = SafetyMode::emergency_stop;
+  expect_fail(f.send(GateFixture::modify("S1", 10, Side::short_sell)), Check::safety_mode, 3, 2);
+  EXPECT_EQ(l.audit(), "");
+}
+
+TEST(GateModify, LargerSizeRunsTheLimitsAtTheOrdersPrice) {
+  GateFixture f(
+      policy_yaml({{"max_shares_per_order", "500"},
+                   {"instruments", "      - symbol: AAPL\n        max_position_shares: 300\n"}}));
+  expect_pass(f.send(GateFixture::order("S1", 100, k100, Side::sell)));
+  f.venue(VenueEvent::Kind::accepted, "S1", 100, k100);
+  f.venue(VenueEvent::Kind::executed, "S1", 20, k100);  // 20 sold, 80 open: worst 100
+  // Shares are liable over the whole order: 320 leaves 300 open, worst 20 + 300 = 320 > 300.
+  expect_fail(f.send(GateFixture::modify("S1", 321, Side::sell)), Check::position_instrument, 321,
+              300);
+  expect_fail(f.send(GateFixture::modify("S1", 501, Side::sell)), Check::max_shares, 501, 500);
+  const GateResult at = f.send(GateFixture::modify("S1", 300, Side::short_sell));
+  expect_pass(at);
+  EXPECT_EQ(at.notional, 300ull * k100);
+  const uint32_t all = (uint32_t{1} << kCheckCount) - 1;
+  EXPECT_EQ(at.checks_ran, all & ~bit(Check::token_unique));
+  // Reserved at once (280 open), before the venue answers: the next order sees it.
+  const Ledger& l = f.gate.ledger();
+  const Position& p = l.position(l.find_position(0, symbol_word("AAPL")));
+  EXPECT_EQ(p.open_sell_shares, 280u);
+  expect_fail(f.send(GateFixture::order("S2", 1, k100, Side::sell)), Check::position_instrument,
+              301, 300);
+  EXPECT_EQ(l.audit(), "");
+  // The venue modifies: the executions that follow book in full (before, they overfilled).
+  EXPECT_EQ(f.modified("S1", 280, Side::short_sell), ApplyResult::applied);
+  EXPECT_EQ(f.venue(VenueEvent::Kind::executed, "S1", 280, k100), ApplyResult::applied);
+  EXPECT_EQ(p.net_shares, -300);
+  EXPECT_EQ(l.account(0).open_orders, 0u);
+  EXPECT_EQ(l.audit(), "");
+}
+
+TEST(GateModify, AnUnansweredIncreaseStaysReservedUntilTheOrderCloses) {
+  GateFixture f;
+  expect_pass(f.send(GateFixture::order("B1", 10, k100)));
+  f.venue(VenueEvent::Kind::accepted, "B1", 10, k100);
+  expect_pass(f.send(GateFixture::modify("B1", 50, Side::buy)));
+  const Ledger& l = f.gate.ledger();
+  const Position& p = l.position(l.find_position(0, symbol_word("AAPL")));
+  EXPECT_EQ(p.open_buy_shares, 50u);
+  // The venue ignored it: executions of the 10 it knows close the order and free everything.
+  EXPECT_EQ(f.venue(VenueEvent::Kind::executed, "B1", 4, k100), ApplyResult::applied);
+  EXPECT_EQ(p.open_buy_shares, 46u);
+  EXPECT_EQ(l.audit(), "");
+  EXPECT_EQ(f.venue(VenueEvent::Kind::executed, "B1", 6, k100), ApplyResult::applied);
+  EXPECT_EQ(p.open_buy_shares, 0u);
+  EXPECT_EQ(p.open_notional, 0u);
+  EXPECT_EQ(l.account(0).open_orders, 0u);
+  EXPECT_EQ(l.audit(), "");
+}
+
+TEST(GateModify, RefusesSideChangesOtherThanBetweenSellMarksAndBadSizes) {
+  GateFixture f;
+  expect_pass(f.send(GateFixture::order("B1", 10, k100)));
+  expect_pass(f.send(GateFixture::order("S1", 10, k100, Side::sell)));
+  expect_fail(f.send(GateFixture::modify("B1", 10, Side::sell)), Check::order_fields,
+              static_cast<uint64_t>(Side::sell), static_cast<uint64_t>(Side::buy));
+  expect_fail(f.send(GateFixture::modify("S1", 10, Side::buy)), Check::order_fields,
+              static_cast<uint64_t>(Side::buy), static_cast<uint64_t>(Side::sell));
+  expect_fail(f.send(GateFixture::modify("S1", 10, Side::invalid)), Check::order_fields,
+              static_cast<uint64_t>(Side::invalid), static_cast<uint64_t>(Side::sell));
+  expect_fail(f.send(GateFixture::modify("S1", 0, Side::sell)), Check::order_fields, 0, 999'999);
+  expect_fail(f.send(GateFixture::modify("S1", 1'000'000, Side::sell)), Check::order_fields,
+              1'000'000, 999'999);
+  // Not open, or with a replace pending: ignored, as OUCH ignores it.
+  expect_fail(f.send(GateFixture::modify("nope", 5, Side::buy)), Check::order_known, 0, 0,
+              Decision::ignore);
+  expect_pass(f.send(GateFixture::replace("B1", "B2", 12, k100)));
+  expect_fail(f.send(GateFixture::modify("B1", 5, Side::buy)), Check::order_known, 1, 0,
+              Decision::ignore);
+  // An Enter Order with a side letter OUCH does not have fails too (the gate saw Side::invalid).
+  expect_fail(f.send(GateFixture::order("X1", 10, k100, Side::invalid)), Check::order_fields,
+              static_cast<uint64_t>(Side::invalid), static_cast<uint64_t>(Side::short_exempt));
+  EXPECT_EQ(f.gate.ledger().audit(), "");
+}
+
+TEST(GateModify, SafeModeAndKillSwitchesStopIncreases) {
+  GateFixture f;
+  expect_pass(f.send(GateFixture::order("B1", 10, k100)));
+  f.safety.mode = SafetyMode::safe;
+  expect_fail(f.send(GateFixture::modify("B1", 11, Side::buy)), Check::safety_mode, 2, 1);
+  f.safety = {SafetyMode::normal, true};
+  expect_fail(f.send(GateFixture::modify("B1", 11, Side::buy)), Check::kill_global, 1, 0);
+  f.safety.kill = false;
+  f.kill_mask = 1;
+  expect_fail(f.send(GateFixture::modify("B1", 11, Side::buy)), Check::kill_account, 1, 0);
+  f.kill_mask = 0;
+  f.market.samples[1].value.flags = book::kRefStale;
+  expect_fail(f.send(GateFixture::modify("B1", 11, Side::buy)), Check::reference_fresh, UINT64_MAX,
+              1000 * 1'000'000ull, Decision::unknown);
+  f.market.samples[1].value.flags = 0;
+  expect_pass(f.send(GateFixture::modify("B1", 11, Side::buy)));
+  // Refused modifies consumed nothing and left the reservation alone.
+  const Ledger& l = f.gate.ledger();
+  EXPECT_EQ(l.position(l.find_position(0, symbol_word("AAPL"))).open_buy_shares, 11u);
+  EXPECT_EQ(l.audit(), "");
 }
 
 }  // namespace

@@ -41,6 +41,12 @@ std::vector<GateResult> sample_records() {
   out.push_back(f.send(GateFixture::cancel("PASS0000000001")));
   OrderIntent odd = GateFixture::order("bad\x01\xff", 5, k100);  // non-printable token bytes
   out.push_back(f.send(odd));
+  f.safety = {SafetyMode::normal, false};
+  f.kill_mask = 0;
+  f.market.samples[1].feed = FeedHealth::healthy;
+  f.send(GateFixture::order("MODI0000000001", 5, k100));
+  out.push_back(f.send(GateFixture::modify("MODI0000000001", 8, Side::buy)));      // PASS
+  out.push_back(f.send(GateFixture::modify("MODI0000000001", 8, Side::invalid)));  // FAIL
   return out;
 }
 
@@ -74,6 +80,14 @@ TEST(GateResults, JsonCarriesTheRecord) {
   const json repl = json::parse(gate_result_json(records[3]));
   EXPECT_EQ(repl["kind"], "replace");
   EXPECT_EQ(repl["existing_token"], "PASS0000000001");
+  const json modify = json::parse(gate_result_json(records[8]));
+  EXPECT_EQ(modify["kind"], "modify");
+  EXPECT_EQ(modify["decision"], "PASS");
+  EXPECT_EQ(modify["shares"], 8);
+  EXPECT_FALSE(modify.contains("existing_token"));
+  const json bad_side = json::parse(gate_result_json(records[9]));
+  EXPECT_EQ(bad_side["side"], "invalid");
+  EXPECT_EQ(bad_side["first_failed"], "order_fields");
   const json unknown = json::parse(gate_result_json(records[5]));
   EXPECT_EQ(unknown["decision"], "UNKNOWN");
   EXPECT_EQ(unknown["first_failed"], "feed_state");
@@ -113,7 +127,7 @@ TEST(GateResults, JsonValidatesAgainstTheSchema) {
       "n=0\n"
       "for line in open(sys.argv[2]):\n"
       "  jsonschema.validate(json.loads(line), s); n+=1\n"
-      "assert n==8, n\n' " +
+      "assert n==10, n\n' " +
       schema.string() + " " + records.string() + " > " + log.string() + " 2>&1";
   const int rc = std::system(cmd.c_str());
   std::ifstream l(log);

@@ -63,7 +63,7 @@ TEST(LedgerProperty, PositionsEqualTheSumOfExecutions) {
     };
     uint64_t executions = 0, rebooked = 0, refused = 0;
     int n = 0;
-    for (int step = 0; step < 4000; ++step) {
+    for (int step = 0; step < 5000; ++step) {
       const uint32_t what = pick(12);
       if (what >= 10 && !fills.empty()) {
         // Mostly recent fills (held), sometimes ones the ring has dropped.
@@ -137,7 +137,7 @@ TEST(LedgerProperty, PositionsEqualTheSumOfExecutions) {
         }
       } else if (o.state == OrderState::live) {
         ASSERT_GT(o.remaining, 0u) << "a live order with nothing open must be closed";
-        const uint32_t a = pick(10);
+        const uint32_t a = pick(12);
         if (a < 5) {
           ev.kind = VenueEvent::Kind::executed;
           ev.shares = 1 + pick(o.remaining + 5);  // sometimes more than open: overfill
@@ -152,9 +152,18 @@ TEST(LedgerProperty, PositionsEqualTheSumOfExecutions) {
               s.token, token, o.executed + 1 + pick(400), o.price + pick(100), s.session));
           if (decision(r) == Decision::pass) sent.push_back({token, s.session, s.token});
           continue;
-        } else {
+        } else if (a < 10) {
           f.send(GateFixture::cancel(s.token, s.session));  // the gate does not change the ledger
           continue;
+        } else {
+          // Modify to a smaller or larger size (sell marks may change); the venue answers most.
+          const uint32_t total = o.executed + 1 + pick(2 * o.remaining + 50);
+          const Side side = is_buy(o.side) ? o.side : static_cast<Side>(1 + pick(3));
+          const GateResult r = f.send(GateFixture::modify(s.token, total, side, s.session));
+          if (decision(r) != Decision::pass || pick(4) == 0) continue;
+          ev.kind = VenueEvent::Kind::modified;
+          ev.side = side;
+          ev.shares = total - o.executed;
         }
       } else {
         // Closed: the venue repeats itself or is confused; the ledger must refuse it.

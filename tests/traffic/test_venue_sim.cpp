@@ -145,7 +145,9 @@ TEST_F(Venue, NonCrossingOrdersRestAndCanBeCancelledReplacedModified) {
   // Not smaller: ignored.
   send(CancelOrder{make_token("R1"), 100});
   EXPECT_TRUE(replies().empty());
-  // Modify side and shares.
+  // Modify: a buy cannot become a sell (only S, T and E change into each other); shares can.
+  send(ModifyOrder{make_token("R1"), 'S', 80});
+  EXPECT_TRUE(replies().empty());
   send(ModifyOrder{make_token("R1"), 'B', 80});
   r = replies();
   ASSERT_EQ(r.size(), 1u);
@@ -178,7 +180,7 @@ TEST_F(Venue, NonCrossingOrdersRestAndCanBeCancelledReplacedModified) {
   // Full cancel of a done order: ignored.
   send(CancelOrder{make_token("R3"), 0});
   EXPECT_TRUE(replies().empty());
-  EXPECT_EQ(v.counts().ignored, 3u);
+  EXPECT_EQ(v.counts().ignored, 4u);
 }
 
 TEST_F(Venue, IocThatDoesNotCrossIsCanceled) {
