@@ -369,6 +369,7 @@ traffic::VenueConfig venue_config(const conf::SessionConfig& venue, const PeerOp
   vc.session.username = proto::make_ufo_username(venue.username);
   vc.session.password = proto::make_ufo_password(venue.password);
   vc.reject_token_prefix = "";
+  vc.session.retransmit_capacity = o.venue_retransmit;
   if (o.flood_ms != 0)
     vc.max_orders =
         static_cast<uint32_t>(std::min<uint64_t>(o.pps * o.flood_ms / 1000 + 1024, UINT32_MAX / 4));
@@ -394,6 +395,8 @@ void check(const PeerOptions& o) {
   if (o.burst == 0 || o.burst > kMaxBurst)
     throw traffic::cli::UsageError("--burst must be in 1..32");
   if (o.breach_percent > 100) throw traffic::cli::UsageError("--breach-percent must be 0..100");
+  if (o.venue_retransmit == 0 || o.venue_retransmit > (1u << 24))
+    throw traffic::cli::UsageError("--venue-retransmit must be in 1..16777216");
   if (o.flood_ms != 0 && o.pps * o.flood_ms / 1000 == 0)
     throw traffic::cli::UsageError("--pps x --flood-ms sends no order");
 }

@@ -52,6 +52,9 @@ struct PeerOptions {
   // when the appliance goes away (a restart test kills and restarts it meanwhile); ends early,
   // a second later, once the link came back and no order rests at the venue any more.
   uint64_t stay_ms = 0;
+  // Messages the venue keeps for retransmission; fewer than its session sends makes a restarted
+  // appliance's replay incomplete.
+  uint32_t venue_retransmit = 65'536;
 };
 
 // Throws traffic::cli::UsageError for out-of-range options.

@@ -3,7 +3,7 @@
 // risk gate prices against (perf/order_peer.hpp says what each does).
 //
 //   switchyard-venue --config APPLIANCE.yaml [--set k=v ...] [--orders N] [--seed S] [--pps R]
-//       [--client-pcap OUT.pcap] [--linger-ms MS] [--stay-ms MS]
+//       [--client-pcap OUT.pcap] [--linger-ms MS] [--stay-ms MS] [--venue-retransmit N]
 //       [--flood-ms MS [--burst N] [--breach-percent P] [--window N]]
 //       -- EAL arguments (one port)
 //
@@ -30,7 +30,7 @@ using namespace sy;
 constexpr const char* kTool = "switchyard-venue";
 constexpr const char* kUsage =
     "usage: switchyard-venue --config FILE [--set k=v ...] [--orders N] [--seed S] [--pps R]\n"
-    "           [--client-pcap OUT.pcap] [--linger-ms MS] [--stay-ms MS]\n"
+    "           [--client-pcap OUT.pcap] [--linger-ms MS] [--stay-ms MS] [--venue-retransmit N]\n"
     "           [--flood-ms MS [--burst N] [--breach-percent P] [--window N]] -- EAL arguments "
     "(one port)\n";
 
@@ -71,6 +71,8 @@ Options parse(int argc, char** argv) {
       o.peer.linger_ms = args.u64();
     else if (a == "--stay-ms")
       o.peer.stay_ms = args.u64();
+    else if (a == "--venue-retransmit")
+      o.peer.venue_retransmit = args.u32();
     else if (a == "--flood-ms")
       o.peer.flood_ms = args.u64();
     else if (a == "--burst")

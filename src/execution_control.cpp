@@ -139,7 +139,8 @@ void wire_execution_control(Runtime& rt, control::ControlPlane& plane) {
                   {"cancels_sent", counter(exec::RouterCounter::orphan_cancels)},
                   {"closed", counter(exec::RouterCounter::orphans_closed)},
                   {"open", x.orphans_open.load(std::memory_order_relaxed)},
-                  {"untracked", counter(exec::RouterCounter::orphan_overflow)}}}};
+                  {"untracked", counter(exec::RouterCounter::orphan_overflow)}}},
+                {"replay_unavailable", counter(exec::RouterCounter::replay_unavailable)}};
   });
   // The policy object lives in the exchange; the HTTP thread is its only installer.
   plane.add_view("limits", [&x] { return limits_view(x.policies->latest()); });

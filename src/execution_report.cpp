@@ -70,7 +70,8 @@ nlohmann::json execution_report(const Runtime& rt) {
                   {"cancels_sent", counters["orphan_cancels"]},
                   {"closed", counters["orphans_closed"]},
                   {"open", x.orphans_open.load(std::memory_order_relaxed)},
-                  {"untracked", counters["orphan_overflow"]}};
+                  {"untracked", counters["orphan_overflow"]},
+                  {"replay_unavailable", counters["replay_unavailable"]}};
 
   // The ledger is the execution lcore's; read it only once that lcore has stopped.
   bool stopped = true;
@@ -136,6 +137,13 @@ std::string execution_text(const nlohmann::json& j) {
         o["found"].get<unsigned long>(), o["closed"].get<unsigned long>(),
         o["open"].get<unsigned long>(), o["untracked"].get<unsigned long>(),
         o["open"].get<uint64_t>() + o["untracked"].get<uint64_t>() ? "  CHECK VENUE" : "");
+    out += line;
+  }
+  if (const uint64_t n = j["orphans"]["replay_unavailable"].get<uint64_t>(); n != 0) {
+    std::snprintf(line, sizeof line,
+                  "venue replay: %lu messages the venue could not retransmit; orders of earlier "
+                  "runs in them were not cancelled  CHECK VENUE\n",
+                  static_cast<unsigned long>(n));
     out += line;
   }
   if (j.contains("ledger")) {

@@ -10,8 +10,10 @@
 // Cancel-on-connect: after each venue login the router catches up with everything the venue
 // session sent (UFO retransmission), learns from it which orders of earlier runs are still open
 // (orphan_orders.hpp), and cancels each one once the replay is complete. New orders wait (are
-// rejected as venue down) until then. Answers go back to
-// the right client as its own sequenced UFO data with its own token. Rejected orders are
+// rejected as venue down) until then. Messages the venue can no longer retransmit are skipped
+// and counted (replay_unavailable): orders of earlier runs that only they name cannot be found,
+// so the control lcore latches SAFE on that count (hazard venue_replay_incomplete). Answers go back
+// to the right client as its own sequenced UFO data with its own token. Rejected orders are
 // answered with OUCH Rejected and the reason code of the failing check.
 //
 // Per datagram: no allocation, no lock, no syscall, no exception. Output goes to a Sink (the
@@ -90,6 +92,7 @@ struct RouterConfig {
   X(broadcast, "venue system events relayed to every client")                                    \
   X(emergency_cancels, "cancels sent for open orders on EMERGENCY_STOP")                         \
   X(replay_rejected, "new orders rejected while the venue session replays (as venue down)")      \
+  X(replay_unavailable, "venue messages the venue could not replay (orders in them unknown)")    \
   X(orphan_messages, "venue messages for orders of an earlier run (not relayed)")                \
   X(orphans_found, "orders of an earlier run found open at the venue")                           \
   X(orphan_cancels, "cancels sent for orders of an earlier run (cancel-on-connect, retried)")    \

@@ -364,6 +364,8 @@ session::Verdict OrderRouter::on_venue(uint64_t now_ns, const session::Endpoint&
       // Everything the session sent before this login is replayed before new orders go.
       replay_until_ = e.sequence;
       reconciled_ = false;
+    } else if (e.kind == session::EventKind::unavailable) {
+      count(RouterCounter::replay_unavailable, e.count);
     }
   }
   after_venue_input(now_ns, sink);

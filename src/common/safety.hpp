@@ -47,6 +47,9 @@ enum HazardBit : uint32_t {
   kHazardRss = 1u << 6,
   kHazardHeartbeat = 1u << 7,  // an lcore stopped publishing its heartbeat (UNKNOWN)
   kHazardVenueDown = 1u << 8,  // execution: the venue session is not established
+  // The venue could not replay part of its session after a login: orders of earlier runs that
+  // only those messages name cannot be found or cancelled (raised once per new count).
+  kHazardVenueReplay = 1u << 9,
 };
 
 struct SafetyState {

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "lcore/execution/execution_runtime.hpp"
 #include "src/control/http_api.hpp"
 #include "storage/state.hpp"
 
@@ -199,6 +200,22 @@ Sample ControlPlane::measure(uint64_t now_tsc, uint64_t now_ns) {
     raise(kHazardHeartbeat, "lcore " + std::to_string(lc.cfg->id) + " (" +
                                 conf::to_string(lc.cfg->role) + "): no heartbeat for " +
                                 std::to_string((now_tsc - since) * 1000 / rt_.tsc_hz) + " ms");
+  }
+
+  // Venue messages its session could not replay: raised for the sample that sees the count grow,
+  // which latches SAFE until an operator, who can check the venue's own view of those orders,
+  // relaxes it.
+  if (rt_.execution) {
+    const uint64_t n =
+        rt_.execution->router_counters[static_cast<size_t>(exec::RouterCounter::replay_unavailable)]
+            .get();
+    if (n > replay_unavailable_seen_) {
+      raise(kHazardVenueReplay,
+            std::to_string(n - replay_unavailable_seen_) +
+                " venue messages could not be replayed: orders of earlier runs in them cannot be "
+                "found or cancelled");
+      replay_unavailable_seen_ = n;
+    }
   }
 
   // Ring fill (data rings) and mempool free space.

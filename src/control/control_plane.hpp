@@ -147,6 +147,7 @@ class ControlPlane final : public ControlHooks {
   uint64_t started_ns_ = 0;
   uint64_t launch_tsc_ = 0;
   uint64_t heartbeat_missing_ = 0;
+  uint64_t replay_unavailable_seen_ = 0;  // venue messages not replayable, already raised
   uint64_t budget_violations_ = 0;
   uint64_t last_persist_failures_ = 0;
   Published last_word_;

@@ -19,10 +19,11 @@ namespace {
 using nlohmann::json;
 
 constexpr uint32_t kKnownHazards[] = {
-    kHazardDiskFull,      kHazardStorageIo,    kHazardStorageBacklog,
-    kHazardRingFill,      kHazardMempoolLow,   kHazardFdExhaustion,
-    kHazardRss,           kHazardHeartbeat,    kHazardVenueDown,
-    kHazardMetricUnknown, kHazardSamplerStale, kHazardPersist};
+    kHazardDiskFull,    kHazardStorageIo,     kHazardStorageBacklog,
+    kHazardRingFill,    kHazardMempoolLow,    kHazardFdExhaustion,
+    kHazardRss,         kHazardHeartbeat,     kHazardVenueDown,
+    kHazardVenueReplay, kHazardMetricUnknown, kHazardSamplerStale,
+    kHazardPersist};
 
 json hazards_json(uint32_t bits) {
   json out = json::array();

@@ -47,6 +47,8 @@ const char* hazard_name(uint32_t bit) {
       return "heartbeat_missing";
     case kHazardVenueDown:
       return "venue_down";
+    case kHazardVenueReplay:
+      return "venue_replay_incomplete";
     case kHazardMetricUnknown:
       return "metric_unknown";
     case kHazardSamplerStale:

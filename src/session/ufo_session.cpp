@@ -214,11 +214,14 @@ void UfoServerSession::retransmit(uint64_t now_ns, const proto::UfoRetransmissio
     last_tx_ns_ = now_ns;
     return;
   }
-  const uint32_t end =
-      static_cast<uint32_t>(std::min<uint64_t>(uint64_t{from} + req.count, next_seq_));
+  uint32_t end = static_cast<uint32_t>(std::min<uint64_t>(uint64_t{from} + req.count, next_seq_));
   const uint32_t oldest = oldest_retained();
   if (from < oldest) {
     counters_.add(C::retransmit_unavailable, std::min(end, oldest) - from);
+    // Nothing of it held any more: the answer starts at the oldest message that is, so the
+    // client can tell lost from late (UfoClientSession gives the rest up).
+    if (end <= oldest)
+      end = static_cast<uint32_t>(std::min<uint64_t>(uint64_t{oldest} + req.count, next_seq_));
     from = oldest;
   }
   if (from >= end) return;
@@ -438,6 +441,24 @@ Verdict UfoClientSession::on_datagram(uint64_t now_ns, const Endpoint& src, cons
     return Verdict::ok;
   }
   last_rx_ns_ = now_ns;
+  // An answer to our request that starts after where we asked (only retransmissions carry
+  // sequences below the request's end): kUnavailableAfterAnswers of them from the same place
+  // and the messages before it are given up.
+  if (h.count != 0 && requested_until_ > next_expected_ && requested_from_ == next_expected_ &&
+      h.sequence > next_expected_ && h.sequence < gap_until_) {
+    later_answers_ = h.sequence == later_start_ ? static_cast<uint8_t>(later_answers_ + 1) : 1;
+    later_start_ = h.sequence;
+    requested_until_ = 0;  // answered: ask again at once
+    if (later_answers_ >= kUnavailableAfterAnswers) {
+      Event e = make_event(EventKind::unavailable);
+      e.sequence = next_expected_;
+      e.count = h.sequence - next_expected_;
+      push_event(out, counters_, e);
+      counters_.add(C::unavailable, e.count);
+      next_expected_ = h.sequence;
+      later_answers_ = 0;
+    }
+  }
   proto::UfoBlockReader reader(p, len, h);
   for (proto::UfoBlock b; reader.next(b);) {
     if (b.sequence < next_expected_) {
@@ -452,6 +473,7 @@ Verdict UfoClientSession::on_datagram(uint64_t now_ns, const Endpoint& src, cons
       // A full event array stops delivery; the rest counts as a gap and is asked for again.
       if (!push_event(out, counters_, e)) continue;
       ++next_expected_;
+      later_answers_ = 0;
       counters_.add(C::messages_in);
     }
   }

@@ -57,6 +57,7 @@ enum class EventKind : uint8_t {
   timed_out,       // the peer was silent for peer_timeout_ns; server: unpinned; client: re-login
   end_of_session,  // client: the venue ended the session (sequence = its total + 1)
   gap,             // client: messages [sequence, sequence + count) requested again
+  unavailable,     // client: messages [sequence, sequence + count) the venue cannot retransmit
 };
 
 struct Event {
@@ -120,6 +121,7 @@ struct Output {
   X(duplicates, "client: sequenced messages already delivered")                                 \
   X(out_of_order, "client: sequenced messages beyond a gap (dropped, requested again)")         \
   X(gaps_requested, "client: retransmission requests sent")                                     \
+  X(unavailable, "client: messages the venue could not retransmit (skipped)")                   \
   X(not_active, "client: sequenced data or sends while not logged in (ignored / refused)")      \
   X(end_of_session_packets, "client: End of Session packets received")
 
@@ -237,6 +239,13 @@ struct ClientConfig {
   uint16_t max_retransmit_count = 1'000;           // messages asked per request, >= 1
 };
 
+// A retransmission request answered this many times in a row from the same later sequence
+// (below the end of what is known to be missing: only a retransmission can start there) means
+// the venue no longer holds the messages before it (its retransmission buffer is shorter than
+// the session): they are skipped, counted and reported (EventKind::unavailable). One such answer
+// could be the second packet of an answer whose first was lost, or a late original.
+inline constexpr uint8_t kUnavailableAfterAnswers = 3;
+
 enum class ClientState : uint8_t {
   idle,           // not started, or logged out
   login_pending,  // L sent, waiting for A or J (re-sent every login_retry_ns)
@@ -285,6 +294,8 @@ class UfoClientSession {
   uint64_t last_rx_ns_ = 0;
   uint64_t last_tx_ns_ = 0;
   uint64_t login_sent_ns_ = 0;
+  uint32_t later_start_ = 0;   // where the last answers to our request started instead
+  uint8_t later_answers_ = 0;  // how many in a row started there
   bool end_seen_ = false;
   SessionCounters counters_;
 };

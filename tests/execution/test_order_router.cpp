@@ -678,6 +678,52 @@ TEST_F(RestartTest, NextRunCancelsEveryOrderTheEarlierRunLeftOpenAndNothingElse)
   EXPECT_EQ(venue_.resting_orders(), 1u);
 }
 
+// The venue keeps fewer messages than its session sent: the replay cannot be complete. The
+// router gives the missing ones up (counted: the control lcore latches SAFE on it), catches up
+// with the rest, cancels the earlier-run orders those name, and becomes ready; an order only
+// the missing messages name stays at the venue, which is what the hazard tells the operator.
+TEST_F(RestartTest, ReplayShorterThanTheSessionSkipsWhatTheVenueLostAndBecomesReady) {
+  traffic::VenueConfig vc = venue();
+  vc.session.retransmit_capacity = 4;
+  venue_ = traffic::VenueSim(vc);
+  market_.now_ns = now_;
+  {
+    auto first = start_run(41);
+    login_client(*first);
+    client_enters(*first, "R1", 100, 990'000);  // Accepted: sequence 1, rests
+    for (int i = 1; i <= 6; ++i) {              // Accepted and Canceled: 2i and 2i + 1
+      const std::string token = "K" + std::to_string(i);
+      client_enters(*first, token.c_str(), 100, 990'000);
+      proto::CancelOrder c{};
+      c.token = proto::make_token(token);
+      auto m = ouch(c);
+      auto p = upstream_unsequenced(m.data(), m.size());
+      first->on_client(now_, 0, kClientEp, p.data(), p.size(), 7, market_, sink_);
+      pump(*first);
+    }
+    client_enters(*first, "R2", 100, 990'000);  // Accepted: sequence 14, rests
+    ASSERT_EQ(venue_.session().next_sequence(), 15u);
+    ASSERT_EQ(venue_.resting_orders(), 2u);
+  }  // kill -9
+
+  now_ += kSec;
+  sink_.sent.clear();
+  auto next = start_run(42);  // logs in and pumps the replay to its end
+  EXPECT_TRUE(next->venue_ready());
+  EXPECT_EQ(next->counter(RouterCounter::replay_unavailable), 10u);  // 1..10; 11..14 held
+  EXPECT_EQ(next->venue().counters()[session::SessionCounter::unavailable], 10u);
+  EXPECT_EQ(next->venue().next_expected(), 16u);  // 15: R2's Canceled, after our cancel
+  EXPECT_EQ(next->counter(RouterCounter::orphans_found), 1u);  // R2
+  EXPECT_EQ(next->counter(RouterCounter::orphans_closed), 1u);
+  EXPECT_EQ(next->orphans_open(), 0u);
+  EXPECT_EQ(venue_.resting_orders(), 1u);  // R1: named only by message 1
+  // New orders flow again (the safety mode, not the router, decides whether they may).
+  login_client(*next);
+  client_enters(*next, "N1", 100, 990'000);
+  EXPECT_EQ(venue_.resting_orders(), 2u);
+  EXPECT_EQ(next->counter(RouterCounter::replay_rejected), 0u);
+}
+
 TEST_F(RestartTest, UnansweredOrphanCancelIsSentAgainAfterTheRetryInterval) {
   market_.now_ns = now_;
   {

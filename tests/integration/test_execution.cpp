@@ -8,7 +8,9 @@
 
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -19,6 +21,15 @@ namespace sy::testing {
 namespace {
 
 using json = nlohmann::json;
+
+// kill_then_restart(): a first run trades through `peer` (switchyard-venue with `peer_flow`,
+// which stays to serve the venue session) and is killed (-9) once the flow is answered; then a
+// second run starts on the same state file and its control API port is known.
+struct KilledRun {
+  uint64_t first_epoch = 0;
+  std::unique_ptr<Background> peer;
+  std::unique_ptr<Background> second;
+};
 
 class Execution : public ProcessTest {
  protected:
@@ -125,6 +136,9 @@ class Execution : public ProcessTest {
   }
 
   static json state(const fs::path& p) { return json::parse(slurp(p)); }
+
+  KilledRun kill_then_restart(std::vector<std::string> peer_flow);
+  json wait_venue_view(const std::function<bool(const json&)>& done);
 };
 
 TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
@@ -352,7 +366,8 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
 // Cancel-on-connect: the appliance is killed (-9) while orders rest at the venue; the next run
 // comes up SAFE under a new run number, logs in to the same venue session, replays it, and
 // cancels exactly the orders the earlier run left open. The venue ends with none resting.
-TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenue) {
+KilledRun Execution::kill_then_restart(std::vector<std::string> peer_flow) {
+  KilledRun k;
   const fs::path sock = dir / "memif.sock", cfg = dir / "exec.yaml", policy = dir / "risk.yaml";
   const fs::path state_file = dir / "state.json";
   write_policy(policy);
@@ -371,25 +386,21 @@ TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenu
       dir / "switchyard-1.log");
   for (int i = 0; i < 400 && !fs::exists(sock); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(fs::exists(sock)) << slurp(dir / "switchyard-1.log");
+  EXPECT_TRUE(fs::exists(sock)) << slurp(dir / "switchyard-1.log");
   // The run number is on disk before any lcore runs (the first report comes after).
   for (int i = 0; i < 400 && !fs::exists(dir / "integrity.json"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const uint64_t first_epoch = state(state_file)["run_epoch"].get<uint64_t>();
-  Background peer(peer_args(cfg, sock,
-                            {"--orders", "300", "--seed", "7", "--pps", "5000", "--linger-ms",
-                             "3000", "--stay-ms", "60000"}),
-                  dir / "venue.log");
-  ASSERT_TRUE(wait_for(dir / "venue.log", "flow answered", 60)) << slurp(dir / "venue.log");
+  k.first_epoch = state(state_file)["run_epoch"].get<uint64_t>();
+  k.peer = std::make_unique<Background>(peer_args(cfg, sock, peer_flow), dir / "venue.log");
+  EXPECT_TRUE(wait_for(dir / "venue.log", "flow answered", 60)) << slurp(dir / "venue.log");
   const Result killed = first->stop(SIGKILL);
   EXPECT_EQ(killed.exit_code, 128 + SIGKILL);
   EXPECT_FALSE(state(state_file)["clean"].get<bool>());
 
-  Background second({env("SWITCHYARD_BIN"), "--config", cfg.string(), "--summary-json",
-                     (dir / "summary.json").string()},
-                    dir / "switchyard-2.log");
-  // The second run finds the venue's orders of the first, cancels them, and the venue
-  // confirms each one: wait for the venue view to say nothing is left open.
+  k.second = std::make_unique<Background>(
+      std::vector<std::string>{env("SWITCHYARD_BIN"), "--config", cfg.string(), "--summary-json",
+                               (dir / "summary.json").string()},
+      dir / "switchyard-2.log");
   const std::regex api_re("control API on http://127.0.0.1:([0-9]+)");
   for (int i = 0; i < 400 && port == 0; ++i) {
     std::smatch m;
@@ -397,21 +408,38 @@ TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenu
     if (std::regex_search(log, m, api_re)) port = std::stoi(m[1]);
     if (port == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  ASSERT_NE(port, 0) << slurp(dir / "switchyard-2.log");
-  bool settled = false;
+  EXPECT_NE(port, 0) << slurp(dir / "switchyard-2.log");
+  return k;
+}
+
+// Polls /views/venue until `done(view)` or 15 s; returns the last view.
+json Execution::wait_venue_view(const std::function<bool(const json&)>& done) {
   json x;
-  for (int i = 0; i < 300 && !settled; ++i) {
+  for (int i = 0; i < 300; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const Reply v = http("GET", "/views/venue", kToken);
     if (v.status != 200) continue;
     x = v.body;
-    settled = x["ready"].get<bool>() && x["earlier_run_orders"]["found"].get<uint64_t>() > 0 &&
-              x["earlier_run_orders"]["open"].get<uint64_t>() == 0;
+    if (done(x)) break;
   }
-  EXPECT_TRUE(settled) << x.dump() << slurp(dir / "switchyard-2.log");
-  const Result r = second.stop(SIGTERM);
+  return x;
+}
+
+TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenue) {
+  KilledRun k = kill_then_restart({"--orders", "300", "--seed", "7", "--pps", "5000", "--linger-ms",
+                                   "3000", "--stay-ms", "60000"});
+  ASSERT_NE(port, 0);
+  // The second run finds the venue's orders of the first, cancels them, and the venue
+  // confirms each one: wait for the venue view to say nothing is left open.
+  const json x = wait_venue_view([](const json& v) {
+    return v["ready"].get<bool>() && v["earlier_run_orders"]["found"].get<uint64_t>() > 0 &&
+           v["earlier_run_orders"]["open"].get<uint64_t>() == 0;
+  });
+  EXPECT_TRUE(x["ready"].get<bool>() && x["earlier_run_orders"]["open"].get<uint64_t>() == 0)
+      << x.dump() << slurp(dir / "switchyard-2.log");
+  const Result r = k.second->stop(SIGTERM);
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  const Result p = peer.wait_exit(std::chrono::seconds(60));  // its stay ends by itself
+  const Result p = k.peer->wait_exit(std::chrono::seconds(60));  // its stay ends by itself
   ASSERT_NE(p.out.find('{'), std::string::npos) << p.out;
   const json out = json::parse(p.out.substr(p.out.find('{')));
   const json& stay = out["stay"];
@@ -419,12 +447,13 @@ TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenu
 
   // The unclean stop: the second run came up SAFE under the next run number.
   EXPECT_NE(r.out.find("starting SAFE"), std::string::npos) << r.out;
-  EXPECT_GT(sx["token_epoch"].get<uint64_t>(), first_epoch % 2'176'782'336u);
+  EXPECT_GT(sx["token_epoch"].get<uint64_t>(), k.first_epoch % 2'176'782'336u);
   const uint64_t resting = stay["resting_after_flow"];
   ASSERT_GT(resting, 0u) << out.dump() << "\nfirst run's audit trail:\n"
                          << slurp(dir / "audit.jsonl");
   EXPECT_GE(stay["link_drops"].get<uint64_t>(), 1u);
   EXPECT_GT(stay["venue_retransmitted"].get<uint64_t>(), 0u);  // the second run replayed
+  EXPECT_EQ(sx["orphans"]["replay_unavailable"], 0);
   // Exactly the orders the first run left open were cancelled, and the venue holds none.
   EXPECT_EQ(sx["orphans"]["found"], resting);
   EXPECT_EQ(sx["orphans"]["closed"], resting);
@@ -439,6 +468,51 @@ TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenu
   EXPECT_EQ(sx["router"]["carried_unbooked"], 0);
   EXPECT_EQ(sx["ledger"]["executed_shares"], out["venue"]["executed_shares"]);
   EXPECT_EQ(sx["ledger"]["audit"], "");
+}
+
+// The venue keeps only its last 64 messages: the restarted run cannot replay the session. It
+// gives the rest up, becomes ready, cancels what the held part names, and the control lcore
+// latches SAFE on hazard venue_replay_incomplete (audited): the orders only the lost part
+// named are still at the venue, and only an operator can check them.
+TEST_F(Execution, ReplayTheVenueCannotCompleteLatchesSafeWithTheReason) {
+  KilledRun k = kill_then_restart({"--orders", "300", "--seed", "7", "--pps", "5000", "--linger-ms",
+                                   "3000", "--stay-ms", "8000", "--venue-retransmit", "64"});
+  ASSERT_NE(port, 0);
+  const json x = wait_venue_view([](const json& v) {
+    return v["ready"].get<bool>() && v["replay_unavailable"].get<uint64_t>() > 0 &&
+           v["earlier_run_orders"]["open"].get<uint64_t>() == 0;
+  });
+  EXPECT_TRUE(x["ready"].get<bool>()) << x.dump() << slurp(dir / "switchyard-2.log");
+  EXPECT_GT(x["replay_unavailable"].get<uint64_t>(), 0u) << x.dump();
+  json h;
+  for (int i = 0; i < 100; ++i) {  // the control lcore's next tick
+    h = http("GET", "/health", "").body;
+    if (h["state"]["latch_reason"].get<std::string>().find("venue_replay_incomplete") !=
+        std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(h["state"]["mode"], "SAFE") << h.dump();
+  EXPECT_NE(h["state"]["latch_reason"].get<std::string>().find("venue_replay_incomplete"),
+            std::string::npos)
+      << h.dump();
+  const Result r = k.second->stop(SIGTERM);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const Result p = k.peer->wait_exit(std::chrono::seconds(60));
+  ASSERT_NE(p.out.find('{'), std::string::npos) << p.out;
+  const json out = json::parse(p.out.substr(p.out.find('{')));
+  const json sx = json::parse(slurp(dir / "summary.json"))["execution"];
+  EXPECT_EQ(sx["orphans"]["replay_unavailable"], x["replay_unavailable"]);
+  EXPECT_EQ(sx["orphans"]["open"], 0);
+  // What the replay named was cancelled; what only the lost part named still rests.
+  const uint64_t resting = out["stay"]["resting_after_flow"];
+  EXPECT_EQ(
+      out["venue"]["resting_orders"].get<uint64_t>() + sx["orphans"]["closed"].get<uint64_t>(),
+      resting)
+      << out.dump();
+  EXPECT_GT(out["venue"]["resting_orders"].get<uint64_t>(), 0u) << out.dump();
+  EXPECT_NE(slurp(dir / "audit.jsonl").find("venue_replay_incomplete"), std::string::npos);
+  EXPECT_NE(r.out.find("CHECK VENUE"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -269,9 +269,9 @@ TEST_F(Server, RetransmissionWithinAndBeyondTheBuffer) {
   ASSERT_EQ(rx(1, kClient, retrans(2, 5)), Verdict::ok);
   EXPECT_EQ(blocks(tx_bytes(out, 0), 5), (std::vector<std::string>{"m5", "m6"}));
   EXPECT_EQ(s.counters()[C::retransmit_unavailable], 3u);
-  // Entirely gone: nothing to send, counted.
+  // Entirely gone: counted, and answered from the oldest held, so the client can tell.
   ASSERT_EQ(rx(1, kClient, retrans(1, 3)), Verdict::ok);
-  EXPECT_EQ(out.n_tx, 0u);
+  EXPECT_EQ(blocks(tx_bytes(out, 0), 5), (std::vector<std::string>{"m5", "m6", "m7"}));
   EXPECT_EQ(s.counters()[C::retransmit_unavailable], 6u);
   // Past the end: clipped to what exists.
   ASSERT_EQ(rx(1, kClient, retrans(19, 100)), Verdict::ok);
@@ -282,7 +282,7 @@ TEST_F(Server, RetransmissionWithinAndBeyondTheBuffer) {
   EXPECT_EQ(h.count, 0);
   EXPECT_EQ(h.sequence, 21u);
   EXPECT_EQ(s.counters()[C::retransmit_future], 1u);
-  EXPECT_EQ(s.counters()[C::retransmitted], 7u);
+  EXPECT_EQ(s.counters()[C::retransmitted], 10u);
   // Two requests in one datagram: one reply.
   Bytes two = retrans(10, 1);
   const Bytes second = retrans(11, 1);
@@ -593,6 +593,45 @@ TEST_F(Client, HeartbeatAndEndOfSessionRevealTailGaps) {
   uint8_t wire[64];
   EXPECT_EQ(c.send_unsequenced(6, span_of("O..."), wire, sizeof wire).status,
             SendStatus::not_active);
+}
+
+TEST_F(Client, MessagesTheVenueNoLongerHoldsAreSkippedAfterThreeLaterAnswers) {
+  log_in(10);
+  EXPECT_EQ(request(0), (std::pair<uint32_t, uint16_t>{1, 9}));
+  // The venue answers from 6 (it holds no more than that): asked again at once, twice.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(rx(1, seq_packet(6, {"f", "g"})), Verdict::ok);
+    EXPECT_TRUE(delivered().empty());
+    ASSERT_EQ(out.n_tx, 1u);
+    EXPECT_EQ(request(0), (std::pair<uint32_t, uint16_t>{1, 9}));
+  }
+  // The third answer from the same place gives 1..5 up: reported, counted, the rest delivered.
+  ASSERT_EQ(rx(2, seq_packet(6, {"f", "g"})), Verdict::ok);
+  ASSERT_GE(out.n_events, 1u);
+  EXPECT_EQ(out.events[0].kind, EventKind::unavailable);
+  EXPECT_EQ(out.events[0].sequence, 1u);
+  EXPECT_EQ(out.events[0].count, 5u);
+  EXPECT_EQ(delivered(), (std::vector<std::string>{"f", "g"}));
+  EXPECT_EQ(c.counters()[C::unavailable], 5u);
+  EXPECT_EQ(c.next_expected(), 8u);
+  ASSERT_EQ(out.n_tx, 1u);
+  EXPECT_EQ(request(0), (std::pair<uint32_t, uint16_t>{8, 2}));
+}
+
+TEST_F(Client, ALaterAnswerFollowedByTheWholeOneSkipsNothing) {
+  log_in(5);
+  // The first packet of a two-packet answer was lost: the second starts at 3.
+  ASSERT_EQ(rx(1, seq_packet(3, {"c", "d"})), Verdict::ok);
+  EXPECT_TRUE(delivered().empty());
+  ASSERT_EQ(rx(2, seq_packet(1, {"a", "b", "c", "d"})), Verdict::ok);
+  EXPECT_EQ(delivered(), (std::vector<std::string>{"a", "b", "c", "d"}));
+  // Later answers from elsewhere do not add up to a give-up either.
+  ASSERT_EQ(rx(3, seq_packet(9, {"i"})), Verdict::ok);  // 5..8 missing
+  ASSERT_EQ(rx(4, seq_packet(7, {"g"})), Verdict::ok);
+  ASSERT_EQ(rx(5, seq_packet(8, {"h"})), Verdict::ok);
+  ASSERT_EQ(rx(6, seq_packet(7, {"g"})), Verdict::ok);
+  EXPECT_EQ(c.counters()[C::unavailable], 0u);
+  EXPECT_EQ(c.next_expected(), 5u);
 }
 
 TEST_F(Client, LateJoinRequestsFromOne) {
