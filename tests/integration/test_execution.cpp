@@ -112,7 +112,10 @@ class Execution : public ProcessTest {
         << "execution: { policy: " << policy.string() << ", gate_log: " << gate_log.string()
         << " }\n"
         << "run: { mode: live }\n"
-        << "storage: { dir: " << (dir / "store").string() << ", segment_mib: 4 }\n"
+        // A disk busy with other suites' I/O stalls a write past 100 ms now and then; that
+        // storage hazard (SAFE: every Enter Order rejected) is the storage tests' subject.
+        << "storage: { dir: " << (dir / "store").string()
+        << ", segment_mib: 4, slow_completion_ms: 10000 }\n"
         << "control: { integrity_report: " << (dir / "integrity.json").string()
         << ", report_interval_ms: 100, audit_log: " << (dir / "audit.jsonl").string()
         << ", api: { enabled: true, token_file: " << (dir / "token").string()
