@@ -35,9 +35,8 @@ struct GateConfig {
 
 // Read by other threads without locks (single writer: the gate's lcore).
 struct GateCounters {
-  Counter decisions[4];                     // by Decision
-  Counter failed[kCheckCount];              // first failing check
-  Counter venue_events[kApplyResultCount];  // by ApplyResult
+  Counter decisions[4];         // by Decision
+  Counter failed[kCheckCount];  // first failing check
 };
 
 class Gate {
@@ -54,12 +53,8 @@ class Gate {
   GateResult decide(const OrderIntent& in, const MarketView& market, SafetyView safety,
                     uint64_t account_kill_mask, uint64_t now_ns);
 
-  // A venue response: updates the ledger (counted by outcome).
-  ApplyResult apply(const VenueEvent& ev) {
-    const ApplyResult r = ledger_.apply(ev);
-    counters_.venue_events[static_cast<size_t>(r)].inc();
-    return r;
-  }
+  // A venue response: updates the ledger (the router counts the outcomes it reports).
+  ApplyResult apply(const VenueEvent& ev) { return ledger_.apply(ev); }
 
   const Ledger& ledger() const { return ledger_; }
   Ledger& ledger() { return ledger_; }
