@@ -157,27 +157,36 @@ GateResult Gate::decide(const OrderIntent& in, const MarketView& market, SafetyV
   uint8_t account = in.account;
   uint32_t price = in.price;
   uint32_t existing = kNoSlot;
-
-  if (in.kind == IntentKind::modify) {
-    // --- modifies: a smaller size or a re-marked sell side takes no risk, so it goes like a
-    // cancel (no limit, only EMERGENCY_STOP stops it); a larger size is new risk and runs
-    // every check below, as an order of the new size at the order's price would. ------------
+  // The open order a replace or modify changes; it takes on its symbol, side and account.
+  // OUCH ignores either for an order that is not live, and so do we (IGNORE: nullptr). One
+  // change at a time per order: a second would name a token the venue no longer holds.
+  auto order_to_change = [&](const OrderToken& token) -> const OrderEntry* {
     run(Check::order_known);
-    existing = ledger_.find(in.session, in.token);
+    existing = ledger_.find(in.session, token);
     const OrderState st = existing == kNoSlot ? OrderState::empty : ledger_.order(existing).state;
     const bool open = st == OrderState::pending_new || st == OrderState::live;
-    if (!open || ledger_.order(existing).link != kNoSlot) {  // one change at a time, as replace
+    if (!open || ledger_.order(existing).link != kNoSlot) {
       failed(Check::order_known, Decision::ignore, static_cast<uint64_t>(st), 0);
-      return finish();
+      return nullptr;
     }
     const OrderEntry& o = ledger_.order(existing);
     symbol = o.symbol;
     locate = o.locate;
     side = o.side;
     account = o.account;
-    price = o.price;
     r.symbol = symbol;
     r.locate = locate;
+    return &o;
+  };
+
+  if (in.kind == IntentKind::modify) {
+    // --- modifies: a smaller size or a re-marked sell side takes no risk, so it goes like a
+    // cancel (no limit, only EMERGENCY_STOP stops it); a larger size is new risk and runs
+    // every check below, as an order of the new size at the order's price would. ------------
+    const OrderEntry* changed = order_to_change(in.token);
+    if (changed == nullptr) return finish();
+    const OrderEntry& o = *changed;
+    price = o.price;
     r.price = price;
     r.notional = uint64_t{in.shares} * price;
     uint64_t add_shares = 0, add_notional = 0;
@@ -216,24 +225,10 @@ GateResult Gate::decide(const OrderIntent& in, const MarketView& market, SafetyV
     consume_on_reject = true;
   }
   if (in.kind == IntentKind::replace) {
-    // OUCH ignores a replace of an order that is not live; so do we. One replace at a time per
-    // order: a second one would name a token the venue no longer holds when it arrives.
-    run(Check::order_known);
-    existing = ledger_.find(in.session, in.existing);
-    const OrderState st = existing == kNoSlot ? OrderState::empty : ledger_.order(existing).state;
-    const bool open = st == OrderState::pending_new || st == OrderState::live;
-    if (!open || ledger_.order(existing).link != kNoSlot) {
+    if (order_to_change(in.existing) == nullptr) {
       consume_on_reject = false;  // not answered, so not consumed
-      failed(Check::order_known, Decision::ignore, static_cast<uint64_t>(st), 0);
       return finish();
     }
-    const OrderEntry& o = ledger_.order(existing);
-    symbol = o.symbol;
-    locate = o.locate;
-    side = o.side;
-    account = o.account;
-    r.symbol = symbol;
-    r.locate = locate;
     r.side = static_cast<uint8_t>(side);
   }
 

@@ -130,6 +130,26 @@ proto::EnterOrder enter(const char* token, uint32_t shares, uint32_t price) {
   return e;
 }
 
+// The OUCH message in a datagram the router sent toward the venue (after UFO's 'U' block header).
+template <typename Message>
+bool decode_sent(const std::vector<uint8_t>& datagram, Message& m) {
+  proto::OeError err{};
+  return proto::decode(datagram.data() + 3, datagram.size() - 3, m, err);
+}
+
+// The venue's Accepted of an Enter Order it received, resting ('L') as entered.
+proto::Accepted accepted_of(const proto::EnterOrder& e) {
+  proto::Accepted a{};
+  a.token = e.token;
+  a.side = e.side;
+  a.shares = e.shares;
+  a.stock = e.stock;
+  a.price = e.price;
+  a.order_state = 'L';
+  a.firm = e.firm;
+  return a;
+}
+
 // One client session (account 0) and the venue session.
 RouterConfig router_config() {
   RouterConfig c;
@@ -239,7 +259,7 @@ TEST_F(RouterTest, AcceptedOrderGoesToTheVenueInPlaceUnderAVenueToken) {
   EXPECT_EQ(s.stamp.in_tsc, 7u);
   proto::EnterOrder fwd{};
   proto::OeError err{};
-  ASSERT_TRUE(proto::decode(s.bytes.data() + 3, s.bytes.size() - 3, fwd, err));
+  ASSERT_TRUE(decode_sent(s.bytes, fwd));
   VenueTokenId id;
   ASSERT_EQ(venue_token_owner(fwd.token.data(), router_.token_epoch(), id), TokenOwner::this_run);
   const uint32_t slot = id.slot;
@@ -249,14 +269,7 @@ TEST_F(RouterTest, AcceptedOrderGoesToTheVenueInPlaceUnderAVenueToken) {
   EXPECT_EQ(router_.counter(RouterCounter::forwarded_in_place), 1u);
 
   // The venue accepts and executes 40: the client hears both under its own token, sequenced.
-  proto::Accepted a{};
-  a.token = fwd.token;
-  a.side = 'B';
-  a.shares = 100;
-  a.stock = fwd.stock;
-  a.price = fwd.price;
-  a.order_state = 'L';
-  a.firm = fwd.firm;
+  const proto::Accepted a = accepted_of(fwd);
   proto::Executed x{};
   x.token = fwd.token;
   x.executed_shares = 40;
@@ -360,9 +373,7 @@ TEST_F(RouterTest, CancelIsForwardedUnderTheVenueTokenEvenInSafeMode) {
   ASSERT_EQ(sink_.sent.size(), 1u);
   EXPECT_EQ(sink_.sent[0].target.kind, Target::Kind::venue);
   proto::CancelOrder fwd{};
-  proto::OeError err{};
-  ASSERT_TRUE(
-      proto::decode(sink_.sent[0].bytes.data() + 3, sink_.sent[0].bytes.size() - 3, fwd, err));
+  ASSERT_TRUE(decode_sent(sink_.sent[0].bytes, fwd));
   char expect[risk::kTokenBytes];
   venue_token(router_.token_epoch(), {slot, 0}, expect);
   EXPECT_EQ(std::memcmp(fwd.token.data(), expect, risk::kTokenBytes), 0);
@@ -377,16 +388,8 @@ TEST_F(RouterTest, ModifyUpIsGatedModifyDownGoesEvenInSafeAndOrderModifiedIsBook
   ASSERT_EQ(sink_.sent.size(), 1u);
   proto::EnterOrder fwd{};
   proto::OeError err{};
-  ASSERT_TRUE(
-      proto::decode(sink_.sent[0].bytes.data() + 3, sink_.sent[0].bytes.size() - 3, fwd, err));
-  proto::Accepted a{};
-  a.token = fwd.token;
-  a.side = 'S';
-  a.shares = 100;
-  a.stock = fwd.stock;
-  a.price = fwd.price;
-  a.order_state = 'L';
-  venue_sends({ouch(a)});
+  ASSERT_TRUE(decode_sent(sink_.sent[0].bytes, fwd));
+  venue_sends({ouch(accepted_of(fwd))});
   const risk::Ledger& ledger = router_.gate().ledger();
   const uint32_t slot = ledger.find(0, risk::make_token("SELL1"));
   const risk::Position& p = ledger.position(ledger.order(slot).position);
@@ -421,8 +424,7 @@ TEST_F(RouterTest, ModifyUpIsGatedModifyDownGoesEvenInSafeAndOrderModifiedIsBook
   ASSERT_EQ(sink_.sent.size(), 1u);
   EXPECT_EQ(sink_.sent[0].target.kind, Target::Kind::venue);
   proto::ModifyOrder mf{};
-  ASSERT_TRUE(
-      proto::decode(sink_.sent[0].bytes.data() + 3, sink_.sent[0].bytes.size() - 3, mf, err));
+  ASSERT_TRUE(decode_sent(sink_.sent[0].bytes, mf));
   EXPECT_EQ(mf.token, fwd.token);
   EXPECT_EQ(mf.shares, 400u);
   EXPECT_EQ(p.open_sell_shares, 400u);
