@@ -1228,6 +1228,8 @@ class Parser {
     read_int(m, "rotate_interval_s", c.rotate_interval_s);
     read_int(m, "retention_mib", c.retention_mib);
     read_int(m, "reserve_mib", c.reserve_mib);
+    read_int(m, "spare_segments", c.spare_segments);
+    read_int(m, "spare_fill_mib_per_s", c.spare_fill_mib_per_s);
     read_enum(m, "sync", c.sync);
     read_int(m, "sync_interval_us", c.sync_interval_us);
     read_int(m, "sync_kib", c.sync_kib);
@@ -1798,6 +1800,8 @@ std::string dump_resolved(const Config& cfg) {
     emit_int(out, "rotate_interval_s", st.rotate_interval_s);
     emit_int(out, "retention_mib", st.retention_mib);
     emit_int(out, "reserve_mib", st.reserve_mib);
+    emit_int(out, "spare_segments", st.spare_segments);
+    emit_int(out, "spare_fill_mib_per_s", st.spare_fill_mib_per_s);
     emit_string(out, "sync", to_string(st.sync));
     emit_int(out, "sync_interval_us", st.sync_interval_us);
     emit_int(out, "sync_kib", st.sync_kib);

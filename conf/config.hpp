@@ -251,9 +251,11 @@ struct StorageConfig {
   uint32_t buffers = 32;                     // write buffers per stream
   uint32_t pending_records = 1u << 18;       // records per stream between append and durable
   uint32_t segment_mib = 256;
-  uint32_t rotate_interval_s = 0;  // 0: by size only
-  uint64_t retention_mib = 0;      // 0: keep everything
-  uint32_t reserve_mib = 256;      // free space kept; under it: disk-full hazard
+  uint32_t rotate_interval_s = 0;       // 0: by size only
+  uint64_t retention_mib = 0;           // 0: keep everything
+  uint32_t reserve_mib = 256;           // free space kept; under it: disk-full hazard
+  uint32_t spare_segments = 0;          // zero-filled segments kept ready; 0: off
+  uint32_t spare_fill_mib_per_s = 256;  // pace of the background zero fill
   SyncPolicy sync = SyncPolicy::batch;
   uint32_t sync_interval_us = 1000;
   uint32_t sync_kib = 1024;

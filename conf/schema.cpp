@@ -258,6 +258,11 @@ std::vector<SchemaKey> build_schema() {
                "reserve_mib + segment_mib); refused while SAFE unless authorised; 0: keep all."});
   k.push_back({"storage.reserve_mib", "integer", "256", "MiB", "0..1048576",
                "Free space under this raises the disk-full hazard."});
+  k.push_back({"storage.spare_segments", "integer", "0", "segments", "0..64",
+               "Zero-filled segment files kept ready: a durable write into written space "
+               "needs no journal commit, unlike one into fallocate'd space; 0: off."});
+  k.push_back({"storage.spare_fill_mib_per_s", "integer", "256", "MiB/s", "1..65536",
+               "Pace of the background zero fill of spares (device bandwidth it may take)."});
   k.push_back({"storage.sync", "enum", "batch", "", "batch|interval",
                "batch: every write is durable (RWF_DSYNC, fdatasync per batch in effect); "
                "interval: group commit, one fdatasync per sync_interval_us or sync_kib."});

@@ -279,6 +279,8 @@ void setup_storage(Runtime& rt, const conf::Config& cfg) {
   o.rotate_interval_ns = uint64_t{sc.rotate_interval_s} * 1'000'000'000;
   o.retention_bytes = sc.retention_mib << 20;
   o.reserve_bytes = uint64_t{sc.reserve_mib} << 20;
+  o.spare_segments = sc.spare_segments;
+  o.spare_fill_bytes_per_s = uint64_t{sc.spare_fill_mib_per_s} << 20;
   o.sync = sc.sync == conf::SyncPolicy::batch ? storage::SyncPolicy::batch
                                               : storage::SyncPolicy::interval;
   o.sync_interval_ns = uint64_t{sc.sync_interval_us} * 1000;

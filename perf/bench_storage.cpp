@@ -5,8 +5,12 @@
 //
 //   switchyard-bench-storage --dir D [--mode throughput|latency] [--seconds S]
 //       [--block-kib 64] [--queue-depth 8] [--packet-bytes 1024] [--rate-mbps R]
-//       [--sync batch|interval] [--sync-interval-us U]
+//       [--sync batch|interval] [--sync-interval-us U] [--spare-segments N [--spare-fill-mibps R]]
+// With spares, a first writer fills N zero-filled spares and stops; the measured one adopts them
+// (as an appliance restarting on its store does) and starts in one, N - 1 ready; refills during
+// the window, paced at R MiB/s, are the appliance's own.
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -34,12 +38,13 @@ void copy_bytes(const void* p, uint8_t* dst, uint32_t len) { std::memcpy(dst, p,
 const char* kUsage =
     "usage: switchyard-bench-storage --dir DIR [--mode throughput|latency] [--seconds S]\n"
     "       [--block-kib K] [--queue-depth Q] [--packet-bytes B] [--rate-mbps R]\n"
-    "       [--sync batch|interval] [--sync-interval-us U]\n";
+    "       [--sync batch|interval] [--sync-interval-us U]\n"
+    "       [--spare-segments N] [--spare-fill-mibps R]\n";
 
 int run(int argc, char** argv) {
   std::string dir, mode = "throughput", sync = "batch";
   uint64_t seconds = 5, block_kib = 64, qd = 8, packet = 1024, rate_mbps = 0, interval_us = 1000,
-           flush_age_us = 1000, buffers = 0;
+           flush_age_us = 1000, buffers = 0, spares = 0, spare_fill_mibps = 256;
   cli::Args a(argc, argv);
   while (a.next()) {
     if (a.name() == "--dir")
@@ -64,6 +69,10 @@ int run(int argc, char** argv) {
       flush_age_us = a.u64();
     else if (a.name() == "--buffers")
       buffers = a.u64();
+    else if (a.name() == "--spare-segments")
+      spares = a.u64();
+    else if (a.name() == "--spare-fill-mibps")
+      spare_fill_mibps = a.u64();
     else if (a.name() == "--help") {
       std::cout << kUsage;
       return 0;
@@ -91,12 +100,33 @@ int run(int argc, char** argv) {
   o.reserve_bytes = 0;
   o.stream_enabled[1] = false;
   o.port_names = {"bench0"};
+  o.spare_segments = static_cast<uint32_t>(spares);
+  o.spare_fill_bytes_per_s = spare_fill_mibps << 20;
   StorageState st;
   std::vector<uint8_t> data(packet, 0x5a);
   const uint64_t wire_bytes_per_packet = epb_bytes(static_cast<uint32_t>(packet));
+  auto wait_for_spares = [&](const StorageState& s) {
+    for (int i = 0; i < 1200 && s.spare_segments_ready.load() < spares; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (s.spare_segments_ready.load() < spares)
+      throw std::runtime_error("spares not filled within 120 s");
+  };
+  if (spares) {  // a first run fills the pool, so the measured run's first segment is a spare
+    StorageState pre;
+    Options fast = o;
+    fast.spare_fill_bytes_per_s = 64ull << 30;
+    Writer w0(fast, pre);
+    wait_for_spares(pre);
+  }
+  if (spares) {  // the device writes the zeroes back before the window opens
+    ::sync();
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
   {
     Writer w(o, st);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // first segments allocated
+    // First segments allocated (with spares: the first raw one is a spare, N - 1 stay ready).
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const uint64_t spares_before = st.spare_segments_used.get();
     const uint64_t start = now_ns();
     const uint64_t end = start + seconds * 1'000'000'000;
     // Paced: the n-th packet is due at start + n * interval; its "receive" time is when due.
@@ -147,7 +177,7 @@ int run(int argc, char** argv) {
         "\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,\"lat_max_us\":%.1f,"
         "\"io_p50_us\":%.1f,\"io_p99_us\":%.1f,\"queue_p50_us\":%.1f,\"queue_p99_us\":%.1f,\"wm_"
         "p99_us\":%.1f,\"io_max_us\":%.1f,\"segment_waits\":%lu,\"slow_ops\":%lu,"
-        "\"unpersisted\":%lu}\n",
+        "\"unpersisted\":%lu,\"segments_from_spares\":%lu,\"segments_opened\":%lu}\n",
         mode.c_str(), sync.c_str(), block_kib, qd, packet, secs, s.persisted.get(),
         s.write_bytes.get(), static_cast<double>(s.write_bytes.get()) / secs / 1e6,
         static_cast<double>(s.persisted.get() * packet) / secs / 1e6, s.writes.get(), s.syncs.get(),
@@ -156,7 +186,8 @@ int run(int argc, char** argv) {
         static_cast<double>(io.quantile(0.5)) / 1e3, static_cast<double>(io.quantile(0.99)) / 1e3,
         static_cast<double>(q.quantile(0.5)) / 1e3, static_cast<double>(q.quantile(0.99)) / 1e3,
         static_cast<double>(wm.quantile(0.99)) / 1e3, static_cast<double>(io.max) / 1e3,
-        s.segment_waits.get(), s.slow_ops.get(), s.unpersisted_total());
+        s.segment_waits.get(), s.slow_ops.get(), s.unpersisted_total(),
+        st.spare_segments_used.get() - spares_before, s.segments_opened.get());
   }
   std::filesystem::remove_all(dir);
   return 0;

@@ -3,7 +3,8 @@
 #
 #   perf/bench_storage.sh [BUILD_DIR] [DIR] [SECONDS]
 #   env: BS_KIB (64), QD (8), ROUNDS (3), PACKET_BYTES (1024), SYNC (batch|interval),
-#        FLUSH_AGE_US (1000: storage.flush_age_us), SYNC_INTERVAL_US (1000)
+#        FLUSH_AGE_US (1000: storage.flush_age_us), SYNC_INTERVAL_US (1000),
+#        SPARES (0: storage.spare_segments), SPARE_FILL_MIBPS (256: storage.spare_fill_mib_per_s)
 #
 # 1. Throughput: the writer (switchyard-bench-storage --mode throughput: its own io_uring path,
 #    O_DIRECT, registered buffers and files, preallocated segments, durable writes) against
@@ -15,7 +16,10 @@
 # 2. Receive-to-durable latency of the writer paced at 50% of its measured throughput, against
 #    the device's own durable-write latency: fio ... --sync=dsync, same bs and qd. Goal: writer
 #    p99 <= 1.2x fio p99. The writer's figure is per record, to the completion that made it
-#    durable; the wait for the watermark (in-order) is printed too.
+#    durable; the wait for the watermark (in-order) is printed too. With SPARES the writer writes
+#    into zero-filled (written) space, so each round also runs fio --sync=dsync over a file
+#    written beforehand: the device's durable-write latency without the journal commit that
+#    fallocate'd space costs. The goal stays against the fallocate'd reference above.
 # Every round is printed; the summary is the median of the rounds (the machine is noisy).
 # DIR must be on a file system with O_DIRECT (not tmpfs before Linux 6.6).
 set -euo pipefail
@@ -29,6 +33,8 @@ ROUNDS=${ROUNDS:-3}
 SYNC=${SYNC:-batch}
 FLUSH_AGE_US=${FLUSH_AGE_US:-1000}
 SYNC_INTERVAL_US=${SYNC_INTERVAL_US:-1000}
+SPARES=${SPARES:-0}
+SPARE_FILL_MIBPS=${SPARE_FILL_MIBPS:-256}
 PACKET_BYTES=${PACKET_BYTES:-1024}
 BENCH="$BUILD/perf/switchyard-bench-storage"
 
@@ -41,7 +47,7 @@ FSTYPE=$(findmnt -n -o FSTYPE -T "$DIR")
 if [ "$FSTYPE" = tmpfs ]; then echo "bench_storage: $DIR is on tmpfs (no O_DIRECT here)" >&2; exit 2; fi
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "file system: $(findmnt -n -o SOURCE,FSTYPE -T "$DIR"), bs ${BS_KIB} KiB, qd $QD, ${SECS} s x $ROUNDS rounds"
-echo "writer: sync $SYNC, flush_age_us $FLUSH_AGE_US, sync_interval_us $SYNC_INTERVAL_US"
+echo "writer: sync $SYNC, flush_age_us $FLUSH_AGE_US, sync_interval_us $SYNC_INTERVAL_US, spare_segments $SPARES (fill $SPARE_FILL_MIBPS MiB/s)"
 
 FIO_FILE="$DIR/fio.dat"
 # Each run deletes gigabytes; with online discard (mount -o discard) the device trims them in the
@@ -51,7 +57,12 @@ SETTLE_S=${SETTLE_S:-2}
 settle() { sync -f "$DIR"; sleep "$SETTLE_S"; }
 fio_run() {  # extra fio args...; prints "MBps p50_us p99_us p999_us"
   rm -f "$FIO_FILE"
-  fallocate -l 4G "$FIO_FILE"  # preallocated like a segment: no layout pass
+  if [ "${FIO_WRITTEN:-0}" = 1 ]; then  # written like a spare segment, then settled
+    dd if=/dev/zero of="$FIO_FILE" bs=1M count=4096 oflag=direct status=none
+    settle
+  else
+    fallocate -l 4G "$FIO_FILE"  # preallocated like a segment: no layout pass
+  fi
   fio --name=bench --filename="$FIO_FILE" --size=4G --ioengine=io_uring --direct=1 --rw=write \
       --bs="${BS_KIB}k" --iodepth="$QD" --runtime="$SECS" --time_based --lat_percentiles=1 \
       --output-format=json "$@" 2>/dev/null |
@@ -68,7 +79,8 @@ writer_run() {  # extra args...; prints "MBps p50_us p99_us p999_us watermark_p9
                 #   queue_p99_us io_p99_us io_max_us"
   "$BENCH" --dir "$DIR/store" --seconds "$SECS" --block-kib "$BS_KIB" --queue-depth "$QD" \
       --packet-bytes "$PACKET_BYTES" --sync "$SYNC" --flush-age-us "$FLUSH_AGE_US" \
-      --sync-interval-us "$SYNC_INTERVAL_US" "$@" |
+      --sync-interval-us "$SYNC_INTERVAL_US" --spare-segments "$SPARES" \
+      --spare-fill-mibps "$SPARE_FILL_MIBPS" "$@" |
     python3 -c '
 import json, sys
 j = json.loads(sys.stdin.read())
@@ -95,13 +107,23 @@ echo "median: fio at the writer's durability $SAME_BW MB/s, ratio $(python3 -c "
 
 RATE=$(python3 -c "print(int($WR_BW / 2))")
 echo "== receive-to-durable latency at 50% of the writer's throughput ($RATE MB/s) vs fio --sync=dsync"
-fio_p=(); wr_p=()
+fio_p=(); wr_p=(); fio_o=()
 for r in $(seq "$ROUNDS"); do
   read -r fbw f50 f99 f999 <<<"$(fio_run --sync=dsync)"
   read -r _ w50 w99 w999 wm99 _ q99 io99 iomax <<<"$(writer_run --mode latency --rate-mbps "$RATE")"
   fio_p+=("$f99"); wr_p+=("$w99")
-  echo "round $r: fio dsync (${fbw} MB/s, full qd) p50/p99/p99.9 ${f50}/${f99}/${f999} us; writer p50/p99/p99.9 ${w50}/${w99}/${w999} us (watermark p99 ${wm99}, in the writer before its write p99 ${q99}, write/sync p99 ${io99} max ${iomax} us)"
+  written=""
+  if [ "$SPARES" != 0 ]; then
+    read -r obw o50 o99 o999 <<<"$(FIO_WRITTEN=1 fio_run --sync=dsync)"
+    fio_o+=("$o99")
+    written="; fio dsync over written space (${obw} MB/s) p50/p99/p99.9 ${o50}/${o99}/${o999} us"
+  fi
+  echo "round $r: fio dsync (${fbw} MB/s, full qd) p50/p99/p99.9 ${f50}/${f99}/${f999} us; writer p50/p99/p99.9 ${w50}/${w99}/${w999} us (watermark p99 ${wm99}, in the writer before its write p99 ${q99}, write/sync p99 ${io99} max ${iomax} us)${written}"
 done
 FIO_P99=$(median "${fio_p[@]}"); WR_P99=$(median "${wr_p[@]}")
 echo "median p99: fio $FIO_P99 us, writer $WR_P99 us, ratio $(python3 -c "print('%.2f' % ($WR_P99 / $FIO_P99))") (goal <= 1.20)"
+if [ "$SPARES" != 0 ]; then
+  FIO_O99=$(median "${fio_o[@]}")
+  echo "median p99: fio over written space $FIO_O99 us, ratio $(python3 -c "print('%.2f' % ($WR_P99 / $FIO_O99))")"
+fi
 rm -rf "$DIR/store"

@@ -1,6 +1,7 @@
 #include "storage/housekeeper.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -8,7 +9,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include "src/common/safety.hpp"
 #include "storage/scan.hpp"
@@ -25,6 +28,35 @@ uint64_t wall_ns() {
 
 constexpr uint64_t kCreateRetryNs = 200'000'000;  // after a failed allocation
 constexpr uint64_t kLoopSleepNs = 1'000'000;
+// Zeroes go out in writes of this size, a few per loop at most, so the loop stays responsive.
+constexpr uint64_t kFillChunk = 1ull << 20;
+constexpr uint64_t kFillBurst = 4 * kFillChunk;
+constexpr uint64_t kFillRetryNs = 1'000'000'000;  // after a failed fill
+
+constexpr const char* kSparePrefix = "spare-";
+constexpr const char* kSpareReady = ".zeroed";
+constexpr const char* kSpareFilling = ".filling";
+
+std::string spare_name(uint64_t no, const char* suffix) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s%016llu%s", kSparePrefix, static_cast<unsigned long long>(no),
+                suffix);
+  return buf;
+}
+
+// "spare-<16 digits><suffix>": its number, or 0 for any other name.
+uint64_t spare_number(const std::string& name, const char* suffix) {
+  const size_t p = std::strlen(kSparePrefix), n = std::strlen(suffix);
+  if (name.size() != p + 16 + n || name.compare(0, p, kSparePrefix) != 0 ||
+      name.compare(p + 16, n, suffix) != 0)
+    return 0;
+  uint64_t v = 0;
+  for (size_t i = p; i < p + 16; ++i) {
+    if (name[i] < '0' || name[i] > '9') return 0;
+    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  return v;
+}
 
 }  // namespace
 
@@ -59,11 +91,45 @@ Housekeeper::Housekeeper(const Options& opts, StorageState& state, const uint64_
     closed_.push_back(std::move(a.f));
   }
   state_.store_bytes.store(bytes, std::memory_order_relaxed);
+  adopt_spares();
 }
 
 Housekeeper::~Housekeeper() {
   stop();
   if (dir_fd_ >= 0) ::close(dir_fd_);
+  std::free(zeros_);
+}
+
+// Spares of an earlier run: a ready one of the current segment size is kept (its name says it
+// was zeroed and synced); a half-filled one, one of another size, or one over the count is
+// removed.
+void Housekeeper::adopt_spares() {
+  std::error_code ec;
+  std::vector<std::pair<uint64_t, std::string>> ready;
+  uint64_t removed = 0;
+  for (const auto& e : std::filesystem::directory_iterator(opts_.dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const uint64_t ready_no = spare_number(name, kSpareReady);
+    const uint64_t filling_no = spare_number(name, kSpareFilling);
+    next_spare_no_ = std::max(next_spare_no_, std::max(ready_no, filling_no) + 1);
+    if (ready_no != 0 && e.file_size(ec) == opts_.segment_bytes)
+      ready.emplace_back(ready_no, e.path().string());
+    else if (ready_no != 0 || filling_no != 0)
+      removed += ::unlink(e.path().c_str()) == 0;
+  }
+  std::sort(ready.begin(), ready.end());
+  for (const auto& r : ready) {
+    if (spares_.size() < opts_.spare_segments)
+      spares_.push_back(r.second);
+    else
+      removed += ::unlink(r.second.c_str()) == 0;
+  }
+  if (removed != 0 && dir_fd_ >= 0) ::fsync(dir_fd_);
+  state_.spare_segments_ready.store(spares_.size(), std::memory_order_relaxed);
+  if (!spares_.empty() || removed != 0)
+    state_.add_event(wall_ns(), "storage.spares.adopted",
+                     std::to_string(spares_.size()) + " ready spare segments kept, " +
+                         std::to_string(removed) + " removed (partial, other size or surplus)");
 }
 
 void Housekeeper::start() {
@@ -79,6 +145,7 @@ void Housekeeper::stop() {
     thread_.join();
   }
   drain_closes();
+  stop_filling();
   // A preallocated segment the lcore never took holds no data: remove it.
   for (size_t s = 0; s < kStreams; ++s) {
     const int fd = ready_fd_[s].exchange(-1);
@@ -115,6 +182,7 @@ void Housekeeper::loop() {
           now >= retry_at_ns_[s])
         prepare(s);
     drain_closes();
+    fill_spares(now);
     if (now >= next_housekeep_ns_) {
       next_housekeep_ns_ = now + opts_.housekeeping_period_ns;
       housekeep(now);
@@ -130,13 +198,21 @@ void Housekeeper::prepare(size_t s) {
   const uint64_t id = next_id_[s];
   const std::string path = path_of(stream, id);
   int err = 0;
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    err = errno;
-  } else if (::fallocate(fd, 0, 0, static_cast<off_t>(opts_.segment_bytes)) != 0) {
-    err = errno;
-    ::close(fd);
-    ::unlink(path.c_str());
+  int fd = open_spare_as(path, &err);
+  if (fd >= 0) {
+    state_.spare_segments_used.inc();
+  } else if (err == 0) {
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      err = errno;
+    } else if (::fallocate(fd, 0, 0, static_cast<off_t>(opts_.segment_bytes)) != 0) {
+      err = errno;
+      ::close(fd);
+      ::unlink(path.c_str());
+      fd = -1;
+    } else {
+      state_.segments_preallocated.inc();
+    }
   }
   const uint64_t now = wall_ns();
   if (err != 0) {
@@ -159,6 +235,128 @@ void Housekeeper::prepare(size_t s) {
     state_.add_event(now, "storage.segment.create_recovered", path);
   ready_id_[s].store(id, std::memory_order_relaxed);
   ready_fd_[s].store(fd, std::memory_order_release);
+}
+
+// Takes the oldest ready spare as the segment `path`: -1 with *err 0 when there is none (or it
+// could not be used, and was removed), -1 with *err set when `path` cannot be had (EEXIST).
+int Housekeeper::open_spare_as(const std::string& path, int* err) {
+  *err = 0;
+  while (!spares_.empty()) {
+    const std::string spare = spares_.front();
+    // Never over a segment of that name: a spare must not replace data.
+    if (::renameat2(AT_FDCWD, spare.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+      if (errno == EEXIST) {
+        *err = EEXIST;
+        return -1;
+      }
+      state_.add_event(wall_ns(), "storage.spares.unusable", spare + ": " + std::strerror(errno));
+      ::unlink(spare.c_str());
+      spares_.erase(spares_.begin());
+      continue;
+    }
+    spares_.erase(spares_.begin());
+    state_.spare_segments_ready.store(spares_.size(), std::memory_order_relaxed);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+    if (fd >= 0) return fd;
+    state_.add_event(wall_ns(), "storage.spares.unusable", path + ": " + std::strerror(errno));
+    ::unlink(path.c_str());
+  }
+  state_.spare_segments_ready.store(0, std::memory_order_relaxed);
+  return -1;
+}
+
+// Background zero fill, paced at spare_fill_bytes_per_s, from free space above the reserve and
+// one segment: a spare must never be what sends the store into the disk-full hazard.
+void Housekeeper::fill_spares(uint64_t now) {
+  if (opts_.spare_segments == 0 || now < fill_retry_at_ns_) return;
+  if (fill_fd_ < 0) {
+    if (spares_.size() >= opts_.spare_segments) return;
+    struct statvfs vfs {};
+    if (statvfs(opts_.dir.c_str(), &vfs) == 0 &&
+        uint64_t{vfs.f_bavail} * vfs.f_frsize < opts_.reserve_bytes + 2 * opts_.segment_bytes) {
+      fill_retry_at_ns_ = now + kFillRetryNs;
+      return;
+    }
+    if (zeros_ == nullptr) {
+      zeros_ = static_cast<uint8_t*>(std::aligned_alloc(kPageBytes, kFillChunk));
+      if (zeros_ == nullptr) return;
+      std::memset(zeros_, 0, kFillChunk);
+    }
+    fill_path_ = opts_.dir + "/" + spare_name(next_spare_no_++, kSpareFilling);
+    fill_fd_ = ::open(fill_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0644);
+    // Allocated first, so a full disk shows at once and the zeroes land in one extent.
+    if (fill_fd_ < 0 || ::fallocate(fill_fd_, 0, 0, static_cast<off_t>(opts_.segment_bytes)) != 0) {
+      state_.add_event(now, "storage.spares.fill_failed", fill_path_ + ": " + std::strerror(errno));
+      stop_filling();
+      fill_retry_at_ns_ = now + kFillRetryNs;
+      return;
+    }
+    fill_done_ = 0;
+    fill_budget_ = 0;
+    fill_last_ns_ = now;
+  }
+  const double earned = static_cast<double>(now - fill_last_ns_) * 1e-9 *
+                        static_cast<double>(opts_.spare_fill_bytes_per_s);
+  fill_budget_ = std::min<uint64_t>(kFillBurst, fill_budget_ + static_cast<uint64_t>(earned));
+  fill_last_ns_ = now;
+  while (fill_done_ < opts_.segment_bytes) {
+    const uint64_t n = std::min(kFillChunk, opts_.segment_bytes - fill_done_);
+    if (fill_budget_ < n) return;
+    const ssize_t w = ::pwrite(fill_fd_, zeros_, n, static_cast<off_t>(fill_done_));
+    if (w != static_cast<ssize_t>(n)) {
+      state_.add_event(now, "storage.spares.fill_failed",
+                       fill_path_ + ": " + (w < 0 ? std::strerror(errno) : "short write"));
+      stop_filling();
+      fill_retry_at_ns_ = now + kFillRetryNs;
+      return;
+    }
+    fill_done_ += n;
+    fill_budget_ -= n;
+    state_.spare_fill_bytes.add(n);
+  }
+  // Synced before it is named ready: the extents are written, and a ready name never hides a
+  // spare whose zeroes a crash could lose.
+  const std::string ready =
+      fill_path_.substr(0, fill_path_.size() - std::strlen(kSpareFilling)) + kSpareReady;
+  if (::fdatasync(fill_fd_) != 0 || ::rename(fill_path_.c_str(), ready.c_str()) != 0) {
+    state_.add_event(now, "storage.spares.fill_failed", fill_path_ + ": " + std::strerror(errno));
+    stop_filling();
+    fill_retry_at_ns_ = now + kFillRetryNs;
+    return;
+  }
+  ::close(fill_fd_);
+  fill_fd_ = -1;
+  if (dir_fd_ >= 0) ::fsync(dir_fd_);
+  spares_.push_back(ready);
+  state_.spare_segments_ready.store(spares_.size(), std::memory_order_relaxed);
+}
+
+// Abandons a spare being filled (its file is removed).
+void Housekeeper::stop_filling() {
+  if (fill_fd_ >= 0) ::close(fill_fd_);
+  if (!fill_path_.empty()) ::unlink(fill_path_.c_str());
+  fill_fd_ = -1;
+  fill_path_.clear();
+}
+
+// Frees a spare's space (the one being filled first); false when there is none.
+bool Housekeeper::remove_a_spare(uint64_t now) {
+  std::string victim;
+  if (fill_fd_ >= 0) {
+    victim = fill_path_;
+    stop_filling();
+  } else if (!spares_.empty()) {
+    victim = spares_.back();
+    spares_.pop_back();
+    ::unlink(victim.c_str());
+    state_.spare_segments_ready.store(spares_.size(), std::memory_order_relaxed);
+  } else {
+    return false;
+  }
+  state_.spare_segments_removed.inc();
+  state_.add_event(now, "storage.spares.removed", victim + " (free space under the reserve)");
+  fill_retry_at_ns_ = now + kFillRetryNs;
+  return true;
 }
 
 void Housekeeper::drain_closes() {
@@ -208,8 +406,13 @@ void Housekeeper::housekeep(uint64_t now) {
     const uint64_t store = state_.store_bytes.load(std::memory_order_relaxed);
     const bool over = opts_.retention_bytes != 0 && store > opts_.retention_bytes;
     // Headroom: act while a new segment could still be allocated above the reserve.
-    const bool low =
-        opts_.retention_bytes != 0 && free_now < opts_.reserve_bytes + opts_.segment_bytes;
+    const bool tight = free_now < opts_.reserve_bytes + opts_.segment_bytes;
+    // Spares hold no data: they make room before anything is deleted or the hazard is raised.
+    if (tight && remove_a_spare(now)) {
+      free_now = free_bytes();
+      continue;
+    }
+    const bool low = opts_.retention_bytes != 0 && tight;
     if ((!over && !low) || closed_.empty()) break;
     const ClosedFile victim = closed_.front();
     const SafetyMode mode = opts_.safety ? opts_.safety->mode() : SafetyMode::normal;

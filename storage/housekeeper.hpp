@@ -1,8 +1,10 @@
 // The storage lcore's helper on a non-EAL thread: everything that blocks in the kernel and is
-// not a data write. It opens and preallocates (fallocate) the next segment of each stream before
-// it is needed, finishes segments the lcore is done with (truncate to the written length, sync,
-// close), applies retention (oldest segments first, refused while SAFE or EMERGENCY_STOP unless
-// authorised), and watches free space against the reserve.
+// not a data write. It opens the next segment of each stream before it is needed (a zero-filled
+// spare when one is ready, else a new file preallocated with fallocate), fills spares in the
+// background at a bounded rate, finishes segments the lcore is done with (truncate to the
+// written length, sync, close), applies retention (oldest segments first, refused while SAFE or
+// EMERGENCY_STOP unless authorised), and watches free space against the reserve (spares, which
+// hold no data, go first).
 //
 // Hand-offs with the lcore are lock-free: one ready descriptor per stream (an atomic the
 // housekeeper fills and the lcore takes), and a single-producer ring of close requests.
@@ -59,6 +61,11 @@ class Housekeeper {
   };
   void loop();
   void prepare(size_t s);
+  int open_spare_as(const std::string& path, int* err);
+  void fill_spares(uint64_t now_ns);
+  void stop_filling();
+  bool remove_a_spare(uint64_t now_ns);
+  void adopt_spares();
   void drain_closes();
   void finish_segment(const CloseRequest& r);
   void housekeep(uint64_t now_ns);
@@ -86,6 +93,18 @@ class Housekeeper {
   uint64_t next_housekeep_ns_ = 0;
   bool refused_logged_ = false;
   uint64_t seen_write_errors_ = 0, seen_sync_errors_ = 0, seen_short_ = 0;
+
+  // Spares: ready ones oldest first; at most one being filled ("spare-N.filling", renamed
+  // "spare-N.zeroed" once written and synced, so a ready name always means zeroes on disk).
+  std::vector<std::string> spares_;
+  uint64_t next_spare_no_ = 1;
+  int fill_fd_ = -1;
+  std::string fill_path_;
+  uint64_t fill_done_ = 0;     // bytes of the current spare zeroed
+  uint64_t fill_budget_ = 0;   // bytes the rate allows now
+  uint64_t fill_last_ns_ = 0;  // when the budget was last topped up
+  uint64_t fill_retry_at_ns_ = 0;
+  uint8_t* zeros_ = nullptr;  // kFillChunk bytes, 4 KiB aligned
 };
 
 }  // namespace sy::storage

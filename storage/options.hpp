@@ -31,6 +31,13 @@ struct Options {
   uint64_t rotate_interval_ns = 0;        // 0: by size only
   uint64_t retention_bytes = 0;           // 0: keep everything
   uint64_t reserve_bytes = 256ull << 20;  // free space retention keeps; under it: disk_low
+  // Zero-filled segment files kept ready ("spares"). fallocate leaves unwritten extents, and
+  // every durable write into one also commits the file system's journal (the extent becomes
+  // written); a write into written space is a data write and a flush only. The housekeeper
+  // fills spares in the background at spare_fill_bytes_per_s and takes one for each new
+  // segment; with none ready a segment is preallocated as before. 0: off.
+  uint32_t spare_segments = 0;
+  uint64_t spare_fill_bytes_per_s = 256ull << 20;
   SyncPolicy sync = SyncPolicy::batch;
   uint64_t sync_interval_ns = 1'000'000;
   uint64_t sync_bytes = 1ull << 20;

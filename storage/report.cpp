@@ -77,6 +77,11 @@ nlohmann::json report_json(const StorageState& st, const std::vector<std::string
       {"refused", st.retention_refused.get()},
       {"authorized_bytes_left", st.retention_authorized_bytes.load(std::memory_order_relaxed)}};
   j["segment_create_errors"] = st.segment_create_errors.get();
+  j["spares"] = {{"ready", st.spare_segments_ready.load(std::memory_order_relaxed)},
+                 {"segments_from_spares", st.spare_segments_used.get()},
+                 {"segments_preallocated", st.segments_preallocated.get()},
+                 {"fill_bytes", st.spare_fill_bytes.get()},
+                 {"removed_for_space", st.spare_segments_removed.get()}};
   nlohmann::json cuts = nlohmann::json::array();
   for (const RecoveryCut& c : st.recovery)
     cuts.push_back({{"segment", c.segment},

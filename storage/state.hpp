@@ -103,6 +103,12 @@ struct StorageState {
   std::atomic<uint64_t> store_bytes{0};  // bytes of every segment in the directory
   Counter retention_deleted_segments, retention_deleted_bytes, retention_refused;
   Counter segment_create_errors;
+  // Zero-filled spare segments (Options::spare_segments), housekeeper-written.
+  std::atomic<uint64_t> spare_segments_ready{0};
+  Counter spare_segments_used;     // segments that started as a spare
+  Counter segments_preallocated;   // segments that started as fallocate'd (unwritten) space
+  Counter spare_fill_bytes;        // zeroes written into spares
+  Counter spare_segments_removed;  // spares deleted to keep free space above the reserve
 
   // Written once before launch.
   std::vector<RecoveryCut> recovery;

@@ -79,6 +79,9 @@ std::string validate(const Options& o) {
     return "segment size must be a multiple of 4 KiB and hold at least two blocks";
   if (o.pending_records < 1024 || (o.pending_records & (o.pending_records - 1)) != 0)
     return "pending records must be a power of two, at least 1024";
+  if (o.spare_segments > 64) return "spare segments must be at most 64";
+  if (o.spare_segments != 0 && o.spare_fill_bytes_per_s == 0)
+    return "spare segments need a fill rate above 0";
   return "";
 }
 

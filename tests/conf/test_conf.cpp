@@ -563,6 +563,13 @@ TEST(ConfStorage, DefaultsSetAndErrors) {
   EXPECT_EQ(load_text(kBase, {"storage.flush_age_us=0"}).storage.flush_age_us, 0u);
   EXPECT_EQ(error_of(kBase, {"storage.flush_age_us=1000001"}),
             "--set: storage.flush_age_us: 1000001 is out of range 0..1000000 (us)");
+  EXPECT_EQ(def.storage.spare_segments, 0u);
+  EXPECT_EQ(def.storage.spare_fill_mib_per_s, 256u);
+  EXPECT_EQ(load_text(kBase, {"storage.spare_segments=64"}).storage.spare_segments, 64u);
+  EXPECT_EQ(error_of(kBase, {"storage.spare_segments=65"}),
+            "--set: storage.spare_segments: 65 is out of range 0..64 (segments)");
+  EXPECT_EQ(error_of(kBase, {"storage.spare_fill_mib_per_s=0"}),
+            "--set: storage.spare_fill_mib_per_s: 0 is out of range 1..65536 (MiB/s)");
   const Config set =
       load_text(kBase, {"storage.dir=/var/lib/sy", "storage.capture_priorities=[P0]",
                         "storage.capture_classes=[other]", "storage.capture_exclude=[itch.B]",

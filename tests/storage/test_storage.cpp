@@ -622,5 +622,152 @@ TEST(Retention, DeletesOldestButRefusesWhileSafeUnlessAuthorised) {
   fs::remove_all(dir);
 }
 
+// storage.spare_segments: spares are zero-filled in the background and named ready only once
+// synced; each new segment takes one before falling back to fallocate; the store reads back
+// identical (the zero tail of a spare is cut when its segment is finished, as a preallocated
+// one's is), and ready spares outlive the run for the next one.
+std::vector<fs::path> files_with(const fs::path& dir, const std::string& suffix) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+      out.push_back(e.path());
+  }
+  return out;
+}
+
+bool all_zero(const fs::path& f) {
+  std::ifstream in(f, std::ios::binary);
+  char c;
+  while (in.get(c))
+    if (c != 0) return false;
+  return true;
+}
+
+void wait_for_spares(const StorageState& st, uint64_t n) {
+  for (int i = 0; i < 5000 && st.spare_segments_ready.load() < n; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(st.spare_segments_ready.load(), n) << "spares not filled within 5 s";
+}
+
+TEST(Spares, ZeroFilledInTheBackgroundTakenFirstAndTheStoreReadsBackIdentical) {
+  const fs::path dir = test_dir("spares");
+  StorageState st;
+  Written w;
+  {
+    Options o = small_options(dir);
+    o.spare_segments = 3;
+    o.spare_fill_bytes_per_s = 1ull << 30;
+    Writer writer(o, st);
+    ASSERT_NO_FATAL_FAILURE(wait_for_spares(st, 3));
+    EXPECT_EQ(st.segments_preallocated.get(), 2u) << "the first segments came before any spare";
+    const auto ready = files_with(dir, ".zeroed");
+    ASSERT_EQ(ready.size(), 3u);
+    for (const fs::path& f : ready) {
+      EXPECT_EQ(fs::file_size(f), o.segment_bytes);
+      EXPECT_TRUE(all_zero(f)) << f;
+    }
+    EXPECT_EQ(st.spare_fill_bytes.get(), 3 * o.segment_bytes);
+    w = write_some(writer, st, 3000, 5000, 21);
+  }
+  const uint64_t opened = st.streams[0].segments_opened.get() + st.streams[1].segments_opened.get();
+  EXPECT_GT(opened, 6u);
+  EXPECT_GE(st.spare_segments_used.get(), 3u) << "rotation takes the ready spares first";
+  // Every segment made was either a spare or preallocated; the two made and never taken by
+  // the lcore are removed at the stop.
+  const uint64_t made = st.spare_segments_used.get() + st.segments_preallocated.get();
+  EXPECT_GE(made, opened);
+  EXPECT_LE(made, opened + 2);
+  EXPECT_EQ(st.streams[0].unpersisted_total() + st.streams[1].unpersisted_total(), 0u);
+  expect_store_matches(dir, w);
+  if (std::system("command -v tshark >/dev/null 2>&1") == 0) {
+    std::string error;
+    uint64_t packets = 0;
+    for (const SegmentFile& f : list_segments(dir, &error)) {
+      if (f.stream != Stream::raw) continue;
+      const TsharkCount t = tshark_count(f.path);
+      EXPECT_EQ(t.errors, "") << f.path;
+      packets += t.packets;
+    }
+    EXPECT_EQ(packets, 3000u);
+  }
+  EXPECT_TRUE(files_with(dir, ".filling").empty()) << "a half-filled spare is removed at the stop";
+  EXPECT_LE(files_with(dir, ".zeroed").size(), 3u);
+  fs::remove_all(dir);
+}
+
+TEST(Spares, AStartKeepsReadySparesOfTheSizeAndRemovesPartialMisfitAndSurplusOnes) {
+  const fs::path dir = test_dir("spares_adopt");
+  Options o = small_options(dir);
+  auto make = [&](const std::string& name, uint64_t bytes) {
+    std::ofstream(dir / name, std::ios::binary) << std::string(bytes, '\0');
+  };
+  make("spare-0000000000000005.zeroed", o.segment_bytes);
+  make("spare-0000000000000006.zeroed", o.segment_bytes);
+  make("spare-0000000000000007.zeroed", 100 * 1024);  // another segment size
+  make("spare-0000000000000009.filling", o.segment_bytes);
+  StorageState st;
+  Written w;
+  {
+    o.spare_segments = 1;
+    o.spare_fill_bytes_per_s = 1;  // nothing new gets filled within the test
+    o.stream_enabled[1] = false;
+    Writer writer(o, st);
+    EXPECT_EQ(st.spare_segments_used.get(), 1u) << "the first raw segment is the kept spare";
+    EXPECT_EQ(st.segments_preallocated.get(), 0u);
+    EXPECT_FALSE(fs::exists(dir / "spare-0000000000000005.zeroed"));
+    EXPECT_FALSE(fs::exists(dir / "spare-0000000000000006.zeroed")) << "one over the count";
+    EXPECT_FALSE(fs::exists(dir / "spare-0000000000000007.zeroed"));
+    EXPECT_FALSE(fs::exists(dir / "spare-0000000000000009.filling"));
+    bool audited = false;
+    for (const StoreEvent& e : st.events_copy())
+      audited = audited || (e.kind == "storage.spares.adopted" &&
+                            e.detail ==
+                                "1 ready spare segments kept, 3 removed (partial, other "
+                                "size or surplus)");
+    EXPECT_TRUE(audited);
+    w = write_some(writer, st, 50, 0, 5);
+  }
+  expect_store_matches(dir, w);
+  // The next spare is numbered past every name seen, and its partial fill is gone after stop.
+  EXPECT_TRUE(files_with(dir, ".filling").empty());
+  fs::remove_all(dir);
+}
+
+TEST(Spares, GoFirstWhenFreeSpaceIsUnderTheReserveAndNoneIsFilledThen) {
+  const fs::path dir = test_dir("spares_space");
+  {
+    StorageState st;
+    Options o = small_options(dir);
+    o.spare_segments = 2;
+    o.spare_fill_bytes_per_s = 1ull << 30;
+    o.stream_enabled[1] = false;
+    Writer writer(o, st);
+    ASSERT_NO_FATAL_FAILURE(wait_for_spares(st, 2));
+  }
+  ASSERT_EQ(files_with(dir, ".zeroed").size(), 2u) << "ready spares outlive the run";
+  StorageState st;
+  {
+    Options o = small_options(dir);
+    o.spare_segments = 2;
+    o.spare_fill_bytes_per_s = 1ull << 30;
+    o.stream_enabled[1] = false;
+    o.reserve_bytes = uint64_t{1} << 60;  // more than any disk: free space is always short
+    Writer writer(o, st);
+    for (int i = 0; i < 5000 && st.spare_segments_removed.get() < 1; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    usleep(20'000);  // more housekeeping rounds: nothing more to remove, nothing filled
+    EXPECT_EQ(st.spare_segments_used.get(), 1u);
+    EXPECT_EQ(st.spare_segments_removed.get(), 1u);
+    EXPECT_EQ(st.spare_segments_ready.load(), 0u);
+    EXPECT_EQ(st.spare_fill_bytes.get(), 0u);
+    EXPECT_TRUE(st.disk_low.load()) << "the hazard still says the disk is short";
+    EXPECT_EQ(st.retention_deleted_segments.get(), 0u);
+  }
+  EXPECT_TRUE(files_with(dir, ".zeroed").empty());
+  EXPECT_TRUE(files_with(dir, ".filling").empty());
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace sy::storage
