@@ -326,6 +326,7 @@ void Housekeeper::fill_spares(uint64_t now) {
   }
   ::close(fill_fd_);
   fill_fd_ = -1;
+  fill_path_.clear();
   if (dir_fd_ >= 0) ::fsync(dir_fd_);
   spares_.push_back(ready);
   state_.spare_segments_ready.store(spares_.size(), std::memory_order_relaxed);
