@@ -76,7 +76,7 @@ print("%.1f %.1f %.1f %.1f" % (w["bw_bytes"] / 1e6, p["50.000000"] / 1e3, p["99.
   settle
 }
 writer_run() {  # extra args...; prints "MBps p50_us p99_us p999_us watermark_p99_us writes_per_sync
-                #   queue_p99_us io_p99_us io_max_us"
+                #   queue_p99_us io_p99_us io_max_us gen_lag_p99_us"
   "$BENCH" --dir "$DIR/store" --seconds "$SECS" --block-kib "$BS_KIB" --queue-depth "$QD" \
       --packet-bytes "$PACKET_BYTES" --sync "$SYNC" --flush-age-us "$FLUSH_AGE_US" \
       --sync-interval-us "$SYNC_INTERVAL_US" --spare-segments "$SPARES" \
@@ -84,10 +84,10 @@ writer_run() {  # extra args...; prints "MBps p50_us p99_us p999_us watermark_p9
     python3 -c '
 import json, sys
 j = json.loads(sys.stdin.read())
-print("%.1f %.1f %.1f %.1f %.1f %d %.1f %.1f %.1f" % (
+print("%.1f %.1f %.1f %.1f %.1f %d %.1f %.1f %.1f %.1f" % (
     j["write_mbps"], j["lat_p50_us"], j["lat_p99_us"], j["lat_p999_us"], j["wm_p99_us"],
     round(j["writes"] / j["syncs"]) if j["syncs"] else 0, j["queue_p99_us"], j["io_p99_us"],
-    j["io_max_us"]))'
+    j["io_max_us"], j["gen_lag_p99_us"]))'
   settle  # the bench removed its store
 }
 median() { python3 -c 'import sys, statistics; print("%.1f" % statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
@@ -110,7 +110,7 @@ echo "== receive-to-durable latency at 50% of the writer's throughput ($RATE MB/
 fio_p=(); wr_p=(); fio_o=()
 for r in $(seq "$ROUNDS"); do
   read -r fbw f50 f99 f999 <<<"$(fio_run --sync=dsync)"
-  read -r _ w50 w99 w999 wm99 _ q99 io99 iomax <<<"$(writer_run --mode latency --rate-mbps "$RATE")"
+  read -r _ w50 w99 w999 wm99 _ q99 io99 iomax lag99 <<<"$(writer_run --mode latency --rate-mbps "$RATE")"
   fio_p+=("$f99"); wr_p+=("$w99")
   written=""
   if [ "$SPARES" != 0 ]; then
@@ -118,7 +118,7 @@ for r in $(seq "$ROUNDS"); do
     fio_o+=("$o99")
     written="; fio dsync over written space (${obw} MB/s) p50/p99/p99.9 ${o50}/${o99}/${o999} us"
   fi
-  echo "round $r: fio dsync (${fbw} MB/s, full qd) p50/p99/p99.9 ${f50}/${f99}/${f999} us; writer p50/p99/p99.9 ${w50}/${w99}/${w999} us (watermark p99 ${wm99}, in the writer before its write p99 ${q99}, write/sync p99 ${io99} max ${iomax} us)${written}"
+  echo "round $r: fio dsync (${fbw} MB/s, full qd) p50/p99/p99.9 ${f50}/${f99}/${f999} us; writer p50/p99/p99.9 ${w50}/${w99}/${w999} us (watermark p99 ${wm99}, in the writer before its write p99 ${q99}, write/sync p99 ${io99} max ${iomax} us, the harness appending late p99 ${lag99} us)${written}"
 done
 FIO_P99=$(median "${fio_p[@]}"); WR_P99=$(median "${wr_p[@]}")
 echo "median p99: fio $FIO_P99 us, writer $WR_P99 us, ratio $(python3 -c "print('%.2f' % ($WR_P99 / $FIO_P99))") (goal <= 1.20)"
