@@ -129,6 +129,13 @@ std::string execution_text(const nlohmann::json& j) {
                 c["rejected"].get<unsigned long>(), c["ignored"].get<unsigned long>(),
                 c["venue_messages"].get<unsigned long>(), c["relayed"].get<unsigned long>());
   out += line;
+  // Not in the table's books: a refused Modify gets no answer (OUCH has none for it).
+  if (const uint64_t n = c.value("modify_refused", uint64_t{0}); n != 0) {
+    std::snprintf(line, sizeof line,
+                  "modify: %lu Modify Orders refused by the gate (not forwarded, not answered)\n",
+                  static_cast<unsigned long>(n));
+    out += line;
+  }
   if (const auto& o = j["orphans"]; o["found"].get<uint64_t>() + o["untracked"].get<uint64_t>()) {
     std::snprintf(
         line, sizeof line,
@@ -141,8 +148,8 @@ std::string execution_text(const nlohmann::json& j) {
   }
   if (const uint64_t n = j["orphans"]["replay_unavailable"].get<uint64_t>(); n != 0) {
     std::snprintf(line, sizeof line,
-                  "venue replay: %lu messages the venue could not retransmit; orders of earlier "
-                  "runs in them were not cancelled  CHECK VENUE\n",
+                  "venue replay: %lu messages the venue could not retransmit (given up); orders "
+                  "in them were not cancelled, fills in them not booked  CHECK VENUE\n",
                   static_cast<unsigned long>(n));
     out += line;
   }

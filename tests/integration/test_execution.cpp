@@ -248,6 +248,10 @@ TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
   const json report = json::parse(slurp(dir / "integrity.json"));
   ASSERT_TRUE(report["final"].get<bool>());
   EXPECT_EQ(report["execution"]["router"], rc);
+  // The summary printed at exit names refused modifies, which the table's books leave out.
+  const bool says_refused =
+      slurp(dir / "switchyard.log").find("Modify Orders refused by the gate") != std::string::npos;
+  EXPECT_EQ(says_refused, rc["modify_refused"].get<uint64_t>() != 0);
   EXPECT_EQ(report["execution"]["orphans"]["found"], 0);
 
   // The venue's answers reached the client, each once, under the client's own tokens.
