@@ -1081,6 +1081,7 @@ class Parser {
       read_int(m, "heartbeat_ms", s.heartbeat_ms);
       read_int(m, "timeout_ms", s.timeout_ms);
       read_int(m, "retransmit_buffer", s.retransmit_buffer);
+      read_int(m, "gap_give_up_ms", s.gap_give_up_ms);
       if (s.heartbeat_ms >= s.timeout_ms)
         fail(s.mark, path + ".heartbeat_ms",
              std::to_string(s.heartbeat_ms) + " ms must be below timeout_ms (" +
@@ -1759,6 +1760,7 @@ std::string dump_resolved(const Config& cfg) {
     emit_int(out, "heartbeat_ms", s.heartbeat_ms);
     emit_int(out, "timeout_ms", s.timeout_ms);
     emit_int(out, "retransmit_buffer", s.retransmit_buffer);
+    emit_int(out, "gap_give_up_ms", s.gap_give_up_ms);
     out << YAML::EndMap;
   }
   out << YAML::EndSeq;

@@ -212,6 +212,7 @@ struct SessionConfig {
   uint32_t heartbeat_ms = 1000;        // send a heartbeat after this long without sending
   uint32_t timeout_ms = 10000;         // the peer is gone after this long without hearing it
   uint32_t retransmit_buffer = 65536;  // client: sequenced messages kept for retransmission
+  uint32_t gap_give_up_ms = 5000;      // venue: a gap nothing fills this long is given up; 0 never
   SourceMark mark;
 };
 

@@ -197,6 +197,9 @@ std::vector<SchemaKey> build_schema() {
   k.push_back({"sessions[].retransmit_buffer", "integer", "65536", "messages",
                "1024..16777216, power of two",
                "client: sequenced messages kept for retransmission requests."});
+  k.push_back({"sessions[].gap_give_up_ms", "integer", "5000", "ms", "0..600000",
+               "venue: a gap in the venue's messages that no retransmission fills this long is "
+               "given up (counted replay_unavailable, SAFE latched); 0: wait forever."});
 
   // --- rings -------------------------------------------------------------------------------
   k.push_back({"rings", "map", "{}", "", "", "Sizes of the rings between lcores."});

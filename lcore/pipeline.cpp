@@ -221,6 +221,7 @@ void build_execution(Runtime& rt, const conf::Config& cfg) {
       rc.venue.server.port = s.server_udp;
       rc.venue.heartbeat_interval_ns = s.heartbeat_ms * ms;
       rc.venue.peer_timeout_ns = s.timeout_ms * ms;
+      rc.venue.gap_give_up_ns = s.gap_give_up_ms * ms;
     }
   }
   rc.gate.capacity.orders = cfg.execution.max_orders;

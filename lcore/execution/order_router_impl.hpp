@@ -87,7 +87,16 @@ void OrderRouter::poll(uint64_t now_ns, Sink& sink) {
   out_->clear();
   venue_.poll(now_ns, *out_);
   send_out(*out_, Target{Target::Kind::venue, 0, {}}, sink);
-  // A venue message delivered by poll() cannot happen: messages arrive only in datagrams.
+  // A venue message delivered by poll() cannot happen: messages arrive only in datagrams. A gap
+  // given up on the session's clock (the venue stayed silent about it) can, and may end a replay.
+  bool gave_up = false;
+  for (uint32_t i = 0; i < out_->n_events; ++i) {
+    const session::Event& e = out_->events[i];
+    if (e.kind != session::EventKind::unavailable) continue;
+    count(RouterCounter::replay_unavailable, e.count);
+    gave_up = true;
+  }
+  if (gave_up) after_venue_input(now_ns, sink);
   // Cancels of earlier-run orders the venue has not confirmed yet go again (OUCH cancels are
   // idempotent), one scan per retry interval.
   if (reconciled_ && orphans_.open() != 0 && now_ns >= next_orphan_scan_ns_) {

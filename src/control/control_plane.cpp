@@ -202,9 +202,9 @@ Sample ControlPlane::measure(uint64_t now_tsc, uint64_t now_ns) {
                                 std::to_string((now_tsc - since) * 1000 / rt_.tsc_hz) + " ms");
   }
 
-  // Venue messages its session could not replay: raised for the sample that sees the count grow,
-  // which latches SAFE until an operator, who can check the venue's own view of those orders,
-  // relaxes it.
+  // Venue messages its session gave up (not retransmitted): raised for the sample that sees the
+  // count grow, which latches SAFE until an operator, who can check the venue's own view of
+  // those orders, relaxes it.
   if (rt_.execution) {
     const uint64_t n =
         rt_.execution->router_counters[static_cast<size_t>(exec::RouterCounter::replay_unavailable)]
@@ -212,8 +212,8 @@ Sample ControlPlane::measure(uint64_t now_tsc, uint64_t now_ns) {
     if (n > replay_unavailable_seen_) {
       raise(kHazardVenueReplay,
             std::to_string(n - replay_unavailable_seen_) +
-                " venue messages could not be replayed: orders of earlier runs in them cannot be "
-                "found or cancelled");
+                " venue messages could not be retransmitted and were given up: orders they name "
+                "cannot be found or cancelled, fills in them are not booked");
       replay_unavailable_seen_ = n;
     }
   }

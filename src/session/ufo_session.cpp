@@ -353,6 +353,10 @@ void UfoClientSession::request_gap(uint64_t now_ns, uint32_t up_to, Output& out,
   requested_from_ = next_expected_;
   requested_until_ = next_expected_ + count;
   gap_sent_ns_ = now_ns;
+  if (stuck_at_ != next_expected_) {
+    stuck_at_ = next_expected_;
+    stuck_since_ns_ = now_ns;
+  }
   last_tx_ns_ = now_ns;
   counters_.add(C::gaps_requested);
   Event e = make_event(EventKind::gap);
@@ -388,6 +392,7 @@ Verdict UfoClientSession::on_datagram(uint64_t now_ns, const Endpoint& src, cons
       if (state_ == ClientState::login_pending) {
         peer_ = src;
         state_ = ClientState::active;
+        stuck_at_ = 0;  // a new connection gets the whole give-up time for an old gap
         counters_.add(C::logins_accepted);
         Event e = make_event(EventKind::logged_in);
         e.sequence = h.sequence;
@@ -413,6 +418,7 @@ Verdict UfoClientSession::on_datagram(uint64_t now_ns, const Endpoint& src, cons
         next_expected_ = 1;
         gap_until_ = 0;
         requested_until_ = 0;
+        stuck_at_ = 0;
       }
       return Verdict::ok;
     }
@@ -449,15 +455,7 @@ Verdict UfoClientSession::on_datagram(uint64_t now_ns, const Endpoint& src, cons
     later_answers_ = h.sequence == later_start_ ? static_cast<uint8_t>(later_answers_ + 1) : 1;
     later_start_ = h.sequence;
     requested_until_ = 0;  // answered: ask again at once
-    if (later_answers_ >= kUnavailableAfterAnswers) {
-      Event e = make_event(EventKind::unavailable);
-      e.sequence = next_expected_;
-      e.count = h.sequence - next_expected_;
-      push_event(out, counters_, e);
-      counters_.add(C::unavailable, e.count);
-      next_expected_ = h.sequence;
-      later_answers_ = 0;
-    }
+    if (later_answers_ >= kUnavailableAfterAnswers) give_up_gap(h.sequence, out);
   }
   proto::UfoBlockReader reader(p, len, h);
   for (proto::UfoBlock b; reader.next(b);) {
@@ -491,6 +489,18 @@ Verdict UfoClientSession::on_datagram(uint64_t now_ns, const Endpoint& src, cons
   return Verdict::ok;
 }
 
+// Skips [next_expected_, until): counted and reported; delivery goes on from `until`.
+void UfoClientSession::give_up_gap(uint32_t until, Output& out) noexcept {
+  Event e = make_event(EventKind::unavailable);
+  e.sequence = next_expected_;
+  e.count = until - next_expected_;
+  push_event(out, counters_, e);
+  counters_.add(C::unavailable, e.count);
+  next_expected_ = until;
+  later_answers_ = 0;
+  requested_until_ = 0;
+}
+
 void UfoClientSession::poll(uint64_t now_ns, Output& out) noexcept {
   out.clear();
   switch (state_) {
@@ -513,6 +523,9 @@ void UfoClientSession::poll(uint64_t now_ns, Output& out) noexcept {
     send_login(now_ns, out);  // same session: the venue replays what we missed on request
     return;
   }
+  if (gap_until_ > next_expected_ && cfg_.gap_give_up_ns != 0 && stuck_at_ == next_expected_ &&
+      elapsed(now_ns, stuck_since_ns_, cfg_.gap_give_up_ns))
+    give_up_gap(gap_until_, out);  // nothing at all came for it: everything known missing
   if (gap_until_ > next_expected_ && elapsed(now_ns, gap_sent_ns_, cfg_.retransmit_timeout_ns))
     request_gap(now_ns, gap_until_, out, true);
   if (elapsed(now_ns, last_tx_ns_, cfg_.heartbeat_interval_ns)) {

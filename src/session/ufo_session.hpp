@@ -237,6 +237,10 @@ struct ClientConfig {
   uint64_t login_retry_ns = 1'000'000'000;         // re-send L until A or J
   uint64_t retransmit_timeout_ns = 100'000'000;    // re-request an unfilled gap after this
   uint16_t max_retransmit_count = 1'000;           // messages asked per request, >= 1
+  // A gap whose first message nothing has filled for this long (requests re-sent all along) is
+  // given up, as when the venue answers from later (EventKind::unavailable): a venue that stays
+  // silent about messages it lost must not stop delivery for good. 0: never.
+  uint64_t gap_give_up_ns = 5'000'000'000;
 };
 
 // A retransmission request answered this many times in a row from the same later sequence
@@ -280,6 +284,7 @@ class UfoClientSession {
   bool from_server(const Endpoint& src) const noexcept;
   void send_login(uint64_t now_ns, Output& out) noexcept;
   void request_gap(uint64_t now_ns, uint32_t up_to, Output& out, bool force) noexcept;
+  void give_up_gap(uint32_t until, Output& out) noexcept;
   TxDatagram* tx_slot(Output& out) noexcept;
 
   ClientConfig cfg_;
@@ -296,6 +301,8 @@ class UfoClientSession {
   uint64_t login_sent_ns_ = 0;
   uint32_t later_start_ = 0;   // where the last answers to our request started instead
   uint8_t later_answers_ = 0;  // how many in a row started there
+  uint32_t stuck_at_ = 0;      // next_expected_ when its gap was first requested
+  uint64_t stuck_since_ns_ = 0;
   bool end_seen_ = false;
   SessionCounters counters_;
 };

@@ -828,7 +828,10 @@ TEST(ConfSessions, Errors) {
   EXPECT_EQ(err("password: pw1", "x: 1"),
             "t.yaml:27:83: sessions[0].x: unknown key (expected one of: name, side, priority, "
             "port, udp_dst, ipv4_dst, vlan, username, password, password_file, "
-            "server_ipv4, server_udp, heartbeat_ms, timeout_ms, retransmit_buffer)");
+            "server_ipv4, server_udp, heartbeat_ms, timeout_ms, retransmit_buffer, "
+            "gap_give_up_ms)");
+  EXPECT_EQ(err("password: pw1", "password: pw1, gap_give_up_ms: 600001"),
+            "t.yaml:27:98: sessions[0].gap_give_up_ms: 600001 is out of range 0..600000 (ms)");
   const std::string long_pw = err("password: pw1", "password: secret-password-1");
   EXPECT_NE(long_pw.find("must be 1 to 10 printable ASCII characters (value not shown)"),
             std::string::npos)

@@ -542,7 +542,8 @@ class RestartTest : public ::testing::Test {
 
   // Carries datagrams both ways until neither side has anything more to say; client-bound ones
   // are kept for inspection.
-  // drop_cancels: OUCH Cancel Orders to the venue are lost on the way.
+  // drop_cancels: OUCH Cancel Orders to the venue are lost on the way; answered_requests_left_:
+  // the venue answers that many more Retransmission Requests, then none.
   void pump(OrderRouter& r, bool drop_cancels = false) {
     for (int round = 0; round < 100; ++round) {
       std::vector<Sent> out;
@@ -555,6 +556,11 @@ class RestartTest : public ::testing::Test {
         }
         if (drop_cancels && d.bytes.size() > 3 && d.bytes[2] == 'U' && d.bytes[3] == 'X') {
           ++dropped_cancels_;
+          continue;
+        }
+        if (d.bytes.size() > 2 && d.bytes[2] == 'T' && answered_requests_left_ >= 0 &&
+            answered_requests_left_-- == 0) {
+          ++answered_requests_left_;  // stays at 0: silent from here on
           continue;
         }
         venue_.on_datagram(now_, kApplianceEp, d.bytes.data(), d.bytes.size(), back);
@@ -590,6 +596,7 @@ class RestartTest : public ::testing::Test {
   CollectingSink sink_;
   std::vector<Sent> to_client_;
   int dropped_cancels_ = 0;
+  int answered_requests_left_ = -1;  // >= 0: Retransmission Requests the venue still answers
 };
 
 TEST_F(RestartTest, NextRunCancelsEveryOrderTheEarlierRunLeftOpenAndNothingElse) {
@@ -724,6 +731,47 @@ TEST_F(RestartTest, ReplayShorterThanTheSessionSkipsWhatTheVenueLostAndBecomesRe
   client_enters(*next, "N1", 100, 990'000);
   EXPECT_EQ(venue_.resting_orders(), 2u);
   EXPECT_EQ(next->counter(RouterCounter::replay_rejected), 0u);
+}
+
+// A venue that answers the first part of the replay, then stays silent about the rest: after
+// sessions[].gap_give_up_ms of re-requests the session gives the rest up on its own clock, and
+// the router, at once, counts it (the control lcore's hazard), becomes ready and cancels what
+// the held part named; the order only the lost part named stays at the venue.
+TEST_F(RestartTest, ReplayTheVenueStopsAnsweringIsGivenUpAfterTheGiveUpTime) {
+  market_.now_ns = now_;
+  {
+    auto first = start_run(51);
+    login_client(*first);
+    for (const char* t : {"R1", "R2", "R3", "R4"}) client_enters(*first, t, 100, 990'000);
+    ASSERT_EQ(venue_.resting_orders(), 4u);
+  }  // kill -9
+  now_ += kSec;
+  answered_requests_left_ = 1;  // 1..3 (max_retransmit_count 3) come back; 4 never does
+  RouterConfig c = restart_config();
+  c.token_epoch = 52;
+  c.orphan_capacity = 64;
+  c.venue.gap_give_up_ns = 2 * kSec;
+  c.venue.peer_timeout_ns = 60 * kSec;  // this venue sends no heartbeats either
+  OrderRouter next(c, policies_);
+  next.connect(now_, sink_);
+  pump(next);
+  ASSERT_EQ(next.venue().next_expected(), 4u);
+  const uint64_t asked_at = now_;
+  for (; now_ < asked_at + 2 * kSec; now_ += kSec / 10) {
+    next.poll(now_, sink_);
+    pump(next);
+    ASSERT_FALSE(next.venue_ready()) << (now_ - asked_at) / 1'000'000 << " ms in";
+  }
+  EXPECT_GE(next.venue().counters()[session::SessionCounter::gaps_requested], 20u);
+  now_ += kSec / 10;
+  next.poll(now_, sink_);  // gives 4 up: no venue datagram needed to finish the replay
+  EXPECT_TRUE(next.venue_ready());
+  EXPECT_EQ(next.counter(RouterCounter::replay_unavailable), 1u);
+  EXPECT_EQ(next.venue().counters()[session::SessionCounter::unavailable], 1u);
+  EXPECT_EQ(next.counter(RouterCounter::orphans_found), 3u);
+  pump(next);
+  EXPECT_EQ(next.counter(RouterCounter::orphans_closed), 3u);
+  EXPECT_EQ(venue_.resting_orders(), 1u);  // R4: named only by message 4
 }
 
 TEST_F(RestartTest, UnansweredOrphanCancelIsSentAgainAfterTheRetryInterval) {

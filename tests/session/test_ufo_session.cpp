@@ -634,6 +634,58 @@ TEST_F(Client, ALaterAnswerFollowedByTheWholeOneSkipsNothing) {
   EXPECT_EQ(c.next_expected(), 5u);
 }
 
+// A venue that stays silent about messages it lost: the gap is re-requested all along, and once
+// nothing has filled its first message for gap_give_up_ns it is given up whole (counted,
+// reported), so delivery goes on. A gap that moves restarts the clock; 0 waits forever.
+TEST_F(Client, AGapNothingFillsIsGivenUpAfterTheGiveUpTime) {
+  log_in();
+  ASSERT_EQ(rx(1, seq_packet(1, {"a"})), Verdict::ok);
+  uint8_t hb[8];
+  const Bytes beat(hb, hb + proto::build_ufo_heartbeat(hb, sizeof hb, 6));
+  ASSERT_EQ(rx(2, beat), Verdict::ok);  // 2..5 missing, asked for at t=2
+  EXPECT_EQ(request(0), (std::pair<uint32_t, uint16_t>{2, 4}));
+  uint64_t asked = 1;
+  for (uint64_t t = kSec / 10 + 2; t < 5 * kSec + 2; t += kSec / 10) {
+    ASSERT_EQ(rx(t, beat), Verdict::ok);  // the venue is alive, just silent about 2..5
+    c.poll(t, out);
+    for (uint32_t i = 0; i < out.n_events; ++i)
+      ASSERT_NE(out.events[i].kind, EventKind::unavailable) << "at " << t;
+    asked = c.counters()[C::gaps_requested];
+  }
+  EXPECT_GE(asked, 45u) << "re-requested every retransmit_timeout meanwhile";
+  EXPECT_EQ(c.next_expected(), 2u);
+  c.poll(5 * kSec + 2, out);
+  ASSERT_GE(out.n_events, 1u);
+  EXPECT_EQ(out.events[0].kind, EventKind::unavailable);
+  EXPECT_EQ(out.events[0].sequence, 2u);
+  EXPECT_EQ(out.events[0].count, 4u);
+  EXPECT_EQ(c.counters()[C::unavailable], 4u);
+  EXPECT_EQ(c.next_expected(), 6u);
+  ASSERT_EQ(rx(5 * kSec + 3, seq_packet(6, {"f"})), Verdict::ok);
+  EXPECT_EQ(delivered(), (std::vector<std::string>{"f"}));
+}
+
+TEST_F(Client, AGapThatMovesIsNotGivenUpAndZeroNeverGivesUp) {
+  log_in(10);  // 1..9 missing, asked for at t=0
+  ASSERT_EQ(rx(4 * kSec, seq_packet(1, {"a", "b"})), Verdict::ok);  // slow, but it moves
+  c.poll(6 * kSec, out);
+  EXPECT_EQ(c.counters()[C::unavailable], 0u) << "only 2 s since the gap's head moved";
+  c.poll(9 * kSec + 1, out);  // 5 s after the request for 3..9
+  EXPECT_EQ(c.counters()[C::unavailable], 7u);
+  EXPECT_EQ(c.next_expected(), 10u);
+
+  ClientConfig never = client_config();
+  never.gap_give_up_ns = 0;
+  UfoClientSession patient(never);
+  Output o;
+  patient.connect(0, o);
+  const Bytes acc = accept(10);
+  ASSERT_EQ(patient.on_datagram(0, kVenue, acc.data(), acc.size(), o), Verdict::ok);
+  patient.poll(9 * kSec, o);  // under the venue timeout (10 s), long past 5 s
+  EXPECT_EQ(patient.counters()[C::unavailable], 0u);
+  EXPECT_EQ(patient.next_expected(), 1u);
+}
+
 TEST_F(Client, LateJoinRequestsFromOne) {
   log_in(10);
   ASSERT_EQ(out.n_tx, 1u);
