@@ -4,7 +4,8 @@
 #   perf/bench_storage.sh [BUILD_DIR] [DIR] [SECONDS]
 #   env: BS_KIB (64), QD (8), ROUNDS (3), PACKET_BYTES (1024), SYNC (batch|interval),
 #        FLUSH_AGE_US (1000: storage.flush_age_us), SYNC_INTERVAL_US (1000),
-#        SPARES (0: storage.spare_segments), SPARE_FILL_MIBPS (256: storage.spare_fill_mib_per_s)
+#        SPARES (0: storage.spare_segments), SPARE_FILL_MIBPS (256: storage.spare_fill_mib_per_s),
+#        RATE_MBPS (the latency rounds' rate; default 50% of the writer's median throughput)
 #
 # 1. Throughput: the writer (switchyard-bench-storage --mode throughput: its own io_uring path,
 #    O_DIRECT, registered buffers and files, preallocated segments, durable writes) against
@@ -105,8 +106,9 @@ FIO_BW=$(median "${fio_bw[@]}"); WR_BW=$(median "${wr_bw[@]}"); SAME_BW=$(median
 echo "median: fio $FIO_BW MB/s, writer $WR_BW MB/s, ratio $(python3 -c "print('%.2f' % ($WR_BW / $FIO_BW))") (goal >= 0.90)"
 echo "median: fio at the writer's durability $SAME_BW MB/s, ratio $(python3 -c "print('%.2f' % ($WR_BW / $SAME_BW))")"
 
-RATE=$(python3 -c "print(int($WR_BW / 2))")
-echo "== receive-to-durable latency at 50% of the writer's throughput ($RATE MB/s) vs fio --sync=dsync"
+# RATE_MBPS pins the latency rounds' rate (e.g. to compare two writer configurations at one rate).
+RATE=${RATE_MBPS:-$(python3 -c "print(int($WR_BW / 2))")}
+echo "== receive-to-durable latency at $RATE MB/s (${RATE_MBPS:+set by RATE_MBPS, }50% of the writer's throughput: $(python3 -c "print(int($WR_BW / 2))")) vs fio --sync=dsync"
 fio_p=(); wr_p=(); fio_o=()
 for r in $(seq "$ROUNDS"); do
   read -r fbw f50 f99 f999 <<<"$(fio_run --sync=dsync)"
