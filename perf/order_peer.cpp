@@ -370,6 +370,7 @@ traffic::VenueConfig venue_config(const conf::SessionConfig& venue, const PeerOp
   vc.session.password = proto::make_ufo_password(venue.password);
   vc.reject_token_prefix = "";
   vc.session.retransmit_capacity = o.venue_retransmit;
+  vc.silent_about_lost = o.venue_silent_lost;
   if (o.flood_ms != 0)
     vc.max_orders =
         static_cast<uint32_t>(std::min<uint64_t>(o.pps * o.flood_ms / 1000 + 1024, UINT32_MAX / 4));
@@ -665,8 +666,8 @@ nlohmann::json OrderPeer::report() const {
         {"link_drops", s.link_drops},
         {"venue_logins", s.sim.session().counters()[session::SessionCounter::logins_accepted]},
         {"venue_login_repeats", s.sim.session().counters()[session::SessionCounter::login_repeats]},
-        {"venue_retransmitted",
-         s.sim.session().counters()[session::SessionCounter::retransmitted]}};
+        {"venue_retransmitted", s.sim.session().counters()[session::SessionCounter::retransmitted]},
+        {"venue_unanswered_requests", v.unanswered_requests}};
   out["venue"] = {{"logged_in", s.sim.session().logged_in()},
                   {"enters", v.enters},
                   {"accepted", v.accepted},

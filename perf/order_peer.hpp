@@ -55,6 +55,9 @@ struct PeerOptions {
   // Messages the venue keeps for retransmission; fewer than its session sends makes a restarted
   // appliance's replay incomplete.
   uint32_t venue_retransmit = 65'536;
+  // The venue leaves a request for messages it no longer holds unanswered (VenueConfig::
+  // silent_about_lost) instead of answering from the oldest it holds.
+  bool venue_silent_lost = false;
 };
 
 // Throws traffic::cli::UsageError for out-of-range options.

@@ -4,6 +4,7 @@
 //
 //   switchyard-venue --config APPLIANCE.yaml [--set k=v ...] [--orders N] [--seed S] [--pps R]
 //       [--client-pcap OUT.pcap] [--linger-ms MS] [--stay-ms MS] [--venue-retransmit N]
+//       [--venue-silent-lost]
 //       [--flood-ms MS [--burst N] [--breach-percent P] [--window N]]
 //       -- EAL arguments (one port)
 //
@@ -31,6 +32,7 @@ constexpr const char* kTool = "switchyard-venue";
 constexpr const char* kUsage =
     "usage: switchyard-venue --config FILE [--set k=v ...] [--orders N] [--seed S] [--pps R]\n"
     "           [--client-pcap OUT.pcap] [--linger-ms MS] [--stay-ms MS] [--venue-retransmit N]\n"
+    "           [--venue-silent-lost]\n"
     "           [--flood-ms MS [--burst N] [--breach-percent P] [--window N]] -- EAL arguments "
     "(one port)\n";
 
@@ -73,6 +75,8 @@ Options parse(int argc, char** argv) {
       o.peer.stay_ms = args.u64();
     else if (a == "--venue-retransmit")
       o.peer.venue_retransmit = args.u32();
+    else if (a == "--venue-silent-lost")
+      o.peer.venue_silent_lost = true;
     else if (a == "--flood-ms")
       o.peer.flood_ms = args.u64();
     else if (a == "--burst")

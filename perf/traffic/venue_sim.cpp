@@ -147,6 +147,15 @@ void VenueSim::send(uint64_t now_ns, const M& m, std::vector<session::TxDatagram
 session::Verdict VenueSim::on_datagram(uint64_t now_ns, const session::Endpoint& src,
                                        const uint8_t* p, size_t len,
                                        std::vector<session::TxDatagram>& out) {
+  if (cfg_.silent_about_lost) {
+    proto::UfoUpReader r(p, len);
+    proto::UfoUpMessage m{};
+    if (r.next(m) && m.kind == proto::UfoUpKind::retransmission_request &&
+        m.retrans.sequence < session_.oldest_retained()) {
+      ++counts_.unanswered_requests;
+      return session::Verdict::ok;
+    }
+  }
   const session::Verdict v = session_.on_datagram(now_ns, src, p, len, scratch_);
   // Login replies and retransmissions first, then the answers to the orders in the datagram.
   append(scratch_, out);

@@ -49,12 +49,16 @@ struct VenueConfig {
   uint32_t max_orders = 65'536;                 // tokens remembered (table allocated once)
   uint64_t first_order_reference = 1;
   uint64_t first_match_number = 1;
+  // A Retransmission Request for messages the session no longer holds gets no answer at all
+  // (some venues stay silent), instead of the held part from the oldest kept message.
+  bool silent_about_lost = false;
 };
 
 struct VenueCounts {
   uint64_t enters = 0, accepted = 0, rejected = 0, executed = 0, executed_shares = 0, canceled = 0,
            canceled_shares = 0, replaced = 0, modified = 0, ignored = 0, undecodable = 0,
            unsent = 0, broken = 0, corrected = 0;
+  uint64_t unanswered_requests = 0;  // silent_about_lost: requests left without an answer
   uint64_t rejected_by_reason[256] = {};
 };
 

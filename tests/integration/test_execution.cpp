@@ -142,6 +142,7 @@ class Execution : public ProcessTest {
 
   KilledRun kill_then_restart(std::vector<std::string> peer_flow);
   json wait_venue_view(const std::function<bool(const json&)>& done);
+  json wait_latched(const std::string& reason);
 };
 
 TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
@@ -432,6 +433,18 @@ json Execution::wait_venue_view(const std::function<bool(const json&)>& done) {
   return x;
 }
 
+// Polls /health until SAFE is latched for `reason` or 5 s (the control lcore's next tick); returns
+// the last answer.
+json Execution::wait_latched(const std::string& reason) {
+  json h;
+  for (int i = 0; i < 100; ++i) {
+    h = http("GET", "/health", "").body;
+    if (h["state"]["latch_reason"].get<std::string>().find(reason) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return h;
+}
+
 TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenue) {
   KilledRun k = kill_then_restart({"--orders", "300", "--seed", "7", "--pps", "5000", "--linger-ms",
                                    "3000", "--stay-ms", "60000"});
@@ -491,14 +504,7 @@ TEST_F(Execution, ReplayTheVenueCannotCompleteLatchesSafeWithTheReason) {
   });
   EXPECT_TRUE(x["ready"].get<bool>()) << x.dump() << slurp(dir / "switchyard-2.log");
   EXPECT_GT(x["replay_unavailable"].get<uint64_t>(), 0u) << x.dump();
-  json h;
-  for (int i = 0; i < 100; ++i) {  // the control lcore's next tick
-    h = http("GET", "/health", "").body;
-    if (h["state"]["latch_reason"].get<std::string>().find("venue_replay_incomplete") !=
-        std::string::npos)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const json h = wait_latched("venue_replay_incomplete");
   EXPECT_EQ(h["state"]["mode"], "SAFE") << h.dump();
   EXPECT_NE(h["state"]["latch_reason"].get<std::string>().find("venue_replay_incomplete"),
             std::string::npos)
@@ -520,6 +526,38 @@ TEST_F(Execution, ReplayTheVenueCannotCompleteLatchesSafeWithTheReason) {
   EXPECT_GT(out["venue"]["resting_orders"].get<uint64_t>(), 0u) << out.dump();
   EXPECT_NE(slurp(dir / "audit.jsonl").find("venue_replay_incomplete"), std::string::npos);
   EXPECT_NE(r.out.find("CHECK VENUE"), std::string::npos) << r.out;
+}
+
+// The venue keeps its last 64 messages and leaves a request for older ones unanswered: the
+// restarted run re-requests for sessions[].gap_give_up_ms (5 s), then gives the whole replay up,
+// becomes ready and latches SAFE on venue_replay_incomplete; nothing of the earlier run was
+// found, so every order that rested still rests.
+TEST_F(Execution, ReplayTheVenueNeverAnswersIsGivenUpAfterFiveSecondsAndLatchesSafe) {
+  KilledRun k =
+      kill_then_restart({"--orders", "300", "--seed", "7", "--pps", "5000", "--linger-ms", "3000",
+                         "--stay-ms", "15000", "--venue-retransmit", "64", "--venue-silent-lost"});
+  ASSERT_NE(port, 0);
+  const json early = wait_venue_view([](const json&) { return true; });
+  ASSERT_TRUE(early.is_object()) << "no answer from /views/venue";
+  EXPECT_FALSE(early["ready"].get<bool>()) << "replaying, the venue silent: " << early.dump();
+  const json x = wait_venue_view([](const json& v) { return v["ready"].get<bool>(); });
+  EXPECT_TRUE(x["ready"].get<bool>()) << x.dump() << slurp(dir / "switchyard-2.log");
+  EXPECT_GT(x["replay_unavailable"].get<uint64_t>(), 64u) << x.dump();
+  EXPECT_EQ(x["earlier_run_orders"]["found"], 0) << x.dump();
+  const json h = wait_latched("venue_replay_incomplete");
+  EXPECT_EQ(h["state"]["mode"], "SAFE") << h.dump();
+  EXPECT_NE(h["state"]["latch_reason"].get<std::string>().find("venue_replay_incomplete"),
+            std::string::npos)
+      << h.dump();
+  const Result r = k.second->stop(SIGTERM);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  const Result p = k.peer->wait_exit(std::chrono::seconds(60));
+  ASSERT_NE(p.out.find('{'), std::string::npos) << p.out;
+  const json out = json::parse(p.out.substr(p.out.find('{')));
+  EXPECT_GE(out["stay"]["venue_unanswered_requests"].get<uint64_t>(), 40u) << out.dump();
+  EXPECT_GT(out["stay"]["resting_after_flow"].get<uint64_t>(), 0u) << out.dump();
+  EXPECT_EQ(out["venue"]["resting_orders"], out["stay"]["resting_after_flow"]) << out.dump();
+  EXPECT_NE(slurp(dir / "audit.jsonl").find("venue_replay_incomplete"), std::string::npos);
 }
 
 }  // namespace
