@@ -235,9 +235,37 @@ TEST_F(Appliance, BackpressureWaitsInsteadOfDropping) {
             200000u);
 }
 
+// Until the periodic report at `report` shows the feed's and the sessions' counts unchanged for
+// 2 s after they moved (at most 60 s): the capture is read. A fixed wait would stop a slow run (a
+// loaded CI machine) before it read its capture. (The live report has no per-port counts; the
+// final one, checked by the tests, has.)
+void wait_capture_read(const fs::path& report) {
+  std::string last;
+  int same = 0;
+  for (int i = 0; i < 1200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    json j = json::parse(fs::exists(report) ? slurp(report) : "", nullptr, false);
+    if (j.is_discarded() || j["feeds"].empty()) continue;  // not yet, or half-written
+    const std::string now = j["feeds"].dump() + j["execution"]["clients"].dump();
+    same = now == last ? same + 1 : 0;
+    last = now;
+    if (same >= 40 && j["feeds"][0]["packets"].get<uint64_t>() > 0) return;
+  }
+  ADD_FAILURE() << "the capture was not read within 60 s";
+}
+
 TEST_F(Appliance, LiveModeStopsCleanlyOnSigterm) {
   generate(3000, "lines=50,sessions=50,other=0,malformed=0", 5);
-  const Result r = appliance({"run.mode=live"}, std::chrono::milliseconds(2500));
+  const fs::path report = dir / "integrity.json";
+  Background sy(
+      {env("SWITCHYARD_BIN"), "--config", profile.string(), "--set",
+       "ports.wire0.args.rx_pcap=" + pcap.string(), "--set", "run.mode=live", "--set",
+       "eal.file_prefix=sy_it_" + std::to_string(getpid()), "--set",
+       "control.integrity_report=" + report.string(), "--set", "control.report_interval_ms=100",
+       "--summary-json", (dir / "summary.json").string()},
+      dir / "switchyard.log");
+  wait_capture_read(report);
+  const Result r = sy.stop(SIGTERM);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json s = summary();
   expect_identities(s);
@@ -365,7 +393,7 @@ TEST_F(Appliance, IntegrityReportIsWrittenLiveAndAtExitAndMatchesItsSchema) {
   for (int i = 0; i < 100 && !fs::exists(report); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   ASSERT_TRUE(fs::exists(report)) << "no periodic report";
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  wait_capture_read(report);
   const json live = json::parse(slurp(report));
   EXPECT_EQ(live["final"], false);
   expect_valid_report(report);
