@@ -142,7 +142,8 @@ class Execution : public ProcessTest {
 
   KilledRun kill_then_restart(std::vector<std::string> peer_flow);
   json wait_venue_view(const std::function<bool(const json&)>& done);
-  json wait_latched(const std::string& reason);
+  void expect_latched_safe(const std::string& reason);
+  json peer_books(KilledRun& k);
 };
 
 TEST_F(Execution, ClientThroughGateAndVenueAndBackEveryOrderAccountedFor) {
@@ -433,16 +434,26 @@ json Execution::wait_venue_view(const std::function<bool(const json&)>& done) {
   return x;
 }
 
-// Polls /health until SAFE is latched for `reason` or 5 s (the control lcore's next tick); returns
-// the last answer.
-json Execution::wait_latched(const std::string& reason) {
+// Polls /health until SAFE is latched for `reason` or 5 s (the control lcore's next tick), then
+// checks it is.
+void Execution::expect_latched_safe(const std::string& reason) {
   json h;
   for (int i = 0; i < 100; ++i) {
     h = http("GET", "/health", "").body;
     if (h["state"]["latch_reason"].get<std::string>().find(reason) != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return h;
+  EXPECT_EQ(h["state"]["mode"], "SAFE") << h.dump();
+  EXPECT_NE(h["state"]["latch_reason"].get<std::string>().find(reason), std::string::npos)
+      << h.dump();
+}
+
+// The venue peer's books, printed as JSON when it exits (within 60 s).
+json Execution::peer_books(KilledRun& k) {
+  const Result p = k.peer->wait_exit(std::chrono::seconds(60));
+  const size_t at = p.out.find('{');
+  EXPECT_NE(at, std::string::npos) << p.out;
+  return at == std::string::npos ? json::object() : json::parse(p.out.substr(at));
 }
 
 TEST_F(Execution, AfterKillTheNextRunCancelsEveryOrderTheEarlierRunLeftAtTheVenue) {
@@ -504,16 +515,10 @@ TEST_F(Execution, ReplayTheVenueCannotCompleteLatchesSafeWithTheReason) {
   });
   EXPECT_TRUE(x["ready"].get<bool>()) << x.dump() << slurp(dir / "switchyard-2.log");
   EXPECT_GT(x["replay_unavailable"].get<uint64_t>(), 0u) << x.dump();
-  const json h = wait_latched("venue_replay_incomplete");
-  EXPECT_EQ(h["state"]["mode"], "SAFE") << h.dump();
-  EXPECT_NE(h["state"]["latch_reason"].get<std::string>().find("venue_replay_incomplete"),
-            std::string::npos)
-      << h.dump();
+  expect_latched_safe("venue_replay_incomplete");
   const Result r = k.second->stop(SIGTERM);
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  const Result p = k.peer->wait_exit(std::chrono::seconds(60));
-  ASSERT_NE(p.out.find('{'), std::string::npos) << p.out;
-  const json out = json::parse(p.out.substr(p.out.find('{')));
+  const json out = peer_books(k);
   const json sx = json::parse(slurp(dir / "summary.json"))["execution"];
   EXPECT_EQ(sx["orphans"]["replay_unavailable"], x["replay_unavailable"]);
   EXPECT_EQ(sx["orphans"]["open"], 0);
@@ -544,16 +549,10 @@ TEST_F(Execution, ReplayTheVenueNeverAnswersIsGivenUpAfterFiveSecondsAndLatchesS
   EXPECT_TRUE(x["ready"].get<bool>()) << x.dump() << slurp(dir / "switchyard-2.log");
   EXPECT_GT(x["replay_unavailable"].get<uint64_t>(), 64u) << x.dump();
   EXPECT_EQ(x["earlier_run_orders"]["found"], 0) << x.dump();
-  const json h = wait_latched("venue_replay_incomplete");
-  EXPECT_EQ(h["state"]["mode"], "SAFE") << h.dump();
-  EXPECT_NE(h["state"]["latch_reason"].get<std::string>().find("venue_replay_incomplete"),
-            std::string::npos)
-      << h.dump();
+  expect_latched_safe("venue_replay_incomplete");
   const Result r = k.second->stop(SIGTERM);
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  const Result p = k.peer->wait_exit(std::chrono::seconds(60));
-  ASSERT_NE(p.out.find('{'), std::string::npos) << p.out;
-  const json out = json::parse(p.out.substr(p.out.find('{')));
+  const json out = peer_books(k);
   EXPECT_GE(out["stay"]["venue_unanswered_requests"].get<uint64_t>(), 40u) << out.dump();
   EXPECT_GT(out["stay"]["resting_after_flow"].get<uint64_t>(), 0u) << out.dump();
   EXPECT_EQ(out["venue"]["resting_orders"], out["stay"]["resting_after_flow"]) << out.dump();
